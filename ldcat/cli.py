@@ -1,0 +1,160 @@
+"""The ``ldcat`` command line: load, query, serve, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
+from loader.report import SourceError
+
+LOAD_HELP = """\
+Load data.gouv.fr exports into a new store generation and publish it atomically.
+
+Modes:
+  snapshot (default)  the new generation holds exactly the records of the given sources:
+                      a record missing from a new full export is gone from it.
+  --update            start from the current generation and replace, add or (when the source
+                      marks them private or deleted) remove only the given records. A dataset
+                      given without resources keeps its published distributions.
+
+Each SOURCE is a udata CSV export (datasets, resources, organizations, reuses, dataservices;
+plain or .gz; the kind is read from the header) or a directory / file of udata API JSON pages.
+Nothing is published if a source is unusable; rejected rows are listed in the report.
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ldcat", description="Linked-data catalogue endpoint.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    load_parser = commands.add_parser("load", help="load sources into a new generation",
+                                      description=LOAD_HELP,
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    load_parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    load_parser.add_argument("--store", required=True, type=Path, help="store directory")
+    load_parser.add_argument("--update", action="store_true",
+                             help="change only the given records (default: snapshot)")
+    load_parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI,
+                             help=f"public base IRI of minted IRIs (default {DEFAULT_BASE_IRI})")
+    load_parser.add_argument("--workers", type=int, default=0,
+                             help="mapping processes (default: one per core)")
+    load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
+    load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    query_parser = commands.add_parser("query", help="run a SPARQL query on the published data")
+    query_parser.add_argument("sparql")
+    query_parser.add_argument("--store", required=True, type=Path)
+    query_parser.add_argument("--format", default="json",
+                              choices=["json", "csv", "tsv", "xml", "ttl", "nt"])
+
+    serve_parser = commands.add_parser("serve", help="serve the store over HTTP")
+    serve_parser.add_argument("--store", required=True, type=Path)
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+
+    demo_parser = commands.add_parser("demo", help="load the bundled demo catalogue and serve it")
+    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.add_argument("--host", default="127.0.0.1")
+    demo_parser.add_argument("--store", type=Path, help="store directory (default: a temp dir)")
+    return parser
+
+
+def _print_issues(report_issues: list[object], limit: int = 20) -> None:
+    for issue in report_issues[:limit]:
+        print(f"  {issue}", file=sys.stderr)
+    if len(report_issues) > limit:
+        print(f"  ... and {len(report_issues) - limit} more (see the JSON report)",
+              file=sys.stderr)
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """``ldcat load``."""
+    options = LoadOptions(base_iri=args.base_iri, update=args.update, workers=args.workers,
+                          progress=sys.stderr.isatty() and not args.quiet)
+    try:
+        report = load(args.sources, args.store, options)
+    except (SourceError, ValueError, RuntimeError) as error:
+        print(f"ldcat load: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    if not args.quiet:
+        _print_issues(list(report.issues))
+    if args.report:
+        report.write(args.report)
+    print(f"report: {args.store / 'generations' / (report.generation + '.report.json')}")
+    return 0
+
+
+def run_query(args: argparse.Namespace) -> int:
+    """``ldcat query``."""
+    from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat
+
+    from loader.repo import EmbeddedRepo, NoGeneration
+
+    try:
+        result = EmbeddedRepo(args.store).query(args.sparql)
+    except NoGeneration as error:
+        print(f"ldcat query: {error}", file=sys.stderr)
+        return 2
+    except SyntaxError as error:
+        print(f"ldcat query: SPARQL syntax error: {error}", file=sys.stderr)
+        return 2
+    if isinstance(result, QueryTriples):
+        rdf_format = RdfFormat.N_TRIPLES if args.format == "nt" else RdfFormat.TURTLE
+        sys.stdout.buffer.write(result.serialize(format=rdf_format) or b"")
+        return 0
+    formats = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
+               "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
+    results_format = formats.get(args.format, QueryResultsFormat.JSON)
+    sys.stdout.buffer.write(result.serialize(format=results_format) or b"")
+    sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def _serve(store: Path, host: str, port: int) -> int:
+    import uvicorn
+
+    from endpoint.app import create_app_for_store
+
+    uvicorn.run(create_app_for_store(store), host=host, port=port, log_level="info")
+    return 0
+
+
+def demo_sources() -> list[Path]:
+    """The bundled demo catalogue's CSV files."""
+    folder = resources.files("loader.demo")
+    names = ["organizations.csv", "datasets.csv", "resources.csv", "reuses.csv",
+             "dataservices.csv"]
+    return [Path(str(folder.joinpath(name))) for name in names]
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``ldcat demo``: load the demo catalogue, then serve it."""
+    store = args.store or Path(tempfile.mkdtemp(prefix="ldcat-demo-"))
+    base_iri = f"http://{args.host}:{args.port}"
+    report = load(demo_sources(), store, LoadOptions(base_iri=base_iri, workers=1))
+    print(report.summary())
+    print(f"serving the demo catalogue at {base_iri}/ (store: {store})")
+    return _serve(store, args.host, args.port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ldcat`` console script."""
+    args = _build_parser().parse_args(argv)
+    if args.command == "load":
+        return run_load(args)
+    if args.command == "query":
+        return run_query(args)
+    if args.command == "serve":
+        return _serve(args.store, args.host, args.port)
+    if args.command == "demo":
+        return run_demo(args)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sources -> typed records -> DCAT-AP 3 quads -> a validated, atomically published store."""

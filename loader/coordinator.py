@@ -1,0 +1,257 @@
+"""Coordinating a load's mapping: sources in dependency order, checks across records.
+
+The coordinator reads sources (CSV in parallel batches, API pages in-process), accepts each
+mapped record once (duplicates rejected with a pointer to the first), hands N-Quads to a
+:class:`GraphSink`, and keeps each record graph's kind and content hash. At the end it adds the
+records nobody exported but everybody references (organisations and owners named by datasets),
+the thematic catalogues and the root catalogue.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
+from typing import Protocol
+
+from tqdm import tqdm
+
+from loader.batching import batched_list, bounded_ordered_map
+from loader.generations import GraphEntry
+from loader.mapping.catalog import map_catalog, map_theme
+from loader.mapping.context import MappingContext
+from loader.mapping.nquads import HASH_MODULUS, GraphWriter, content_hash
+from loader.mapping.organization import map_organization, map_user
+from loader.readers import api_json
+from loader.readers.csvsource import CsvSource
+from loader.readers.fields import RowIssues
+from loader.records import OrganizationRecord, SourceRef, UserRecord
+from loader.report import Issue, LoadReport, Severity
+from loader.sources import Source
+from loader.workers import (
+    HIDDEN,
+    PUBLISHED,
+    DatasetFacts,
+    MappedRecord,
+    WorkerState,
+    init_worker,
+    map_batch,
+    map_record,
+    set_state,
+)
+
+BATCH_ROWS = 400
+PARALLEL_MIN_BYTES = 4 << 20
+"""Smaller files are mapped in-process: starting workers would cost more than it saves."""
+
+
+class GraphSink(Protocol):
+    """Where mapped N-Quads go."""
+
+    def write(self, graph: str, text: str) -> None:
+        """Add a block of N-Quads belonging to record graph ``graph``."""
+
+
+@dataclass(slots=True)
+class PublishedDatasets:
+    """Dataset ids a link may point to: those of this load, plus (``--update``) the kept ones."""
+
+    mapped: dict[str, DatasetFacts]
+    kept: frozenset[str] = frozenset()
+    removed: set[str] = field(default_factory=set)
+
+    def __contains__(self, dataset_id: object) -> bool:
+        return dataset_id in self.mapped or (dataset_id in self.kept
+                                             and dataset_id not in self.removed)
+
+
+class Coordinator:
+    """Runs the mapping of one load (see module docstring)."""
+
+    def __init__(self, ctx: MappingContext, base_iri: str, report: LoadReport, sink: GraphSink,
+                 *, workers: int, progress: bool,
+                 parent_graphs: dict[str, GraphEntry] | None = None) -> None:
+        self.ctx = ctx
+        self.base_iri = base_iri
+        self.report = report
+        self.sink = sink
+        self.workers = workers
+        self.progress = progress
+        self.parent_graphs = parent_graphs
+        self.graphs: dict[str, GraphEntry] = {}
+        self.removed_graphs: set[str] = set()
+        self.dataset_facts: dict[str, DatasetFacts] = {}
+        self.hidden_datasets: set[str] = set()
+        self.organizations: dict[str, str] = {}
+        self.users: dict[str, str] = {}
+        self.seen: dict[str, dict[str, str]] = defaultdict(dict)
+        self.latest_modified: str | None = None
+        kept = frozenset()
+        if parent_graphs is not None:
+            prefix = f"{ctx.iris.base}/datasets/"
+            kept = frozenset(iri[len(prefix):] for iri, entry in parent_graphs.items()
+                             if entry.kind == "datasets" and iri.startswith(prefix))
+        self.published = PublishedDatasets(self.dataset_facts, kept, set())
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def run(self, sources: list[Source]) -> None:
+        """Map every source, in dependency order, then the derived records."""
+        for source in sorted(sources, key=lambda item: item.order):
+            self.report.sources.append(str(source.path))
+            if source.format == "api":
+                self._run_api(source)
+            else:
+                self._run_csv(source)
+        self._finish()
+
+    def _state(self) -> WorkerState:
+        return WorkerState(self.ctx, self.dataset_facts, frozenset(self.hidden_datasets),
+                           self.published)
+
+    def _run_csv(self, source: Source) -> None:
+        csv_source = CsvSource(source.path)
+        file = csv_source.name
+        read_issues: list[Issue] = []
+        parallel = self.workers > 1 and source.path.stat().st_size >= PARALLEL_MIN_BYTES
+        pool: Pool | None = None
+        if parallel:
+            state = self._state()
+            pool = multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=init_worker,
+                initargs=(self.base_iri, state.datasets, state.hidden_datasets,
+                          state.published_datasets))
+        else:
+            set_state(self._state())
+        try:
+            batches = (
+                (source.kind, file, csv_source.index, batch)
+                for batch in batched_list(csv_source.rows(read_issues), BATCH_ROWS)
+            )
+            with tqdm(desc=f"{source.kind} {source.path.name}", unit=" rows",
+                      disable=not self.progress, unit_scale=True) as bar:
+                for mapped_batch in bounded_ordered_map(pool, map_batch, batches,
+                                                        window=4 * self.workers):
+                    if read_issues:
+                        self._count_rejected(source.kind, read_issues)
+                    for mapped in mapped_batch:
+                        self._accept(mapped, file)
+                    bar.update(len(mapped_batch))
+            if read_issues:
+                self._count_rejected(source.kind, read_issues)
+        finally:
+            csv_source.close()
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _count_rejected(self, kind: str, issues: list[Issue]) -> None:
+        for issue in issues:
+            if issue.severity is Severity.REJECTED:
+                self.report.rows_read[kind] += 1
+        self.report.extend(issues)
+        issues.clear()
+
+    def _run_api(self, source: Source) -> None:
+        state = self._state()
+        read_issues: list[Issue] = []
+        for record in api_json.read_datasets(source.path, read_issues):
+            issues = RowIssues(record.source.file, record.source.line, record.id)
+            mapped = map_record(record, state, issues)
+            if mapped is not None:
+                mapped.line = record.source.line
+                self._accept(mapped, record.source.file)
+                self.report.rows_read["resources"] += len(record.resources)
+                if mapped.status == PUBLISHED:
+                    self.report.published["resources"] += len(record.resources)
+        self._count_rejected("datasets", read_issues)
+
+    # -- records ---------------------------------------------------------------------------
+
+    def _accept(self, mapped: MappedRecord, file: str) -> None:
+        kind = mapped.kind
+        self.report.rows_read[kind] += 1
+        self.report.extend(mapped.issues)
+        if not mapped.id:
+            return
+        first = self.seen[kind].get(mapped.id)
+        if first is not None:
+            self.report.add(Issue(file, mapped.line, "id",
+                                  f"duplicate {kind} id, first seen at {first}",
+                                  Severity.REJECTED, mapped.id))
+            return
+        self.seen[kind][mapped.id] = f"{file}:{mapped.line}"
+        if mapped.status == HIDDEN:
+            self.report.hidden[kind] += 1
+            self._hide(mapped)
+            return
+        if mapped.status != PUBLISHED:
+            return
+        self.report.published[kind] += 1
+        graph_kind = "datasets" if kind == "resources" else kind
+        self._add(mapped.graph, graph_kind, mapped.text, mapped.hash)
+        if kind == "datasets":
+            self._note_dataset(mapped)
+
+    def _hide(self, mapped: MappedRecord) -> None:
+        if mapped.kind == "datasets":
+            self.hidden_datasets.add(mapped.id)
+            self.published.removed.add(mapped.id)
+        if mapped.graph and self.parent_graphs is not None and mapped.graph in self.parent_graphs:
+            self.removed_graphs.add(mapped.graph)
+            self.report.removed[mapped.kind] += 1
+
+    def _note_dataset(self, mapped: MappedRecord) -> None:
+        assert mapped.facts is not None and mapped.agent is not None  # set by the mapping
+        self.dataset_facts[mapped.id] = mapped.facts
+        organization_id, organization_name, owner_id, owner_name = mapped.agent
+        if organization_id:
+            self.organizations.setdefault(organization_id, organization_name or organization_id)
+        elif owner_id:
+            self.users.setdefault(owner_id, owner_name or owner_id)
+        if mapped.modified and (self.latest_modified is None
+                                or mapped.modified > self.latest_modified):
+            self.latest_modified = mapped.modified
+
+    def _add(self, graph: str, kind: str, text: str, digest: int) -> None:
+        self.sink.write(graph, text)
+        entry = self.graphs.get(graph)
+        total = digest if entry is None else (entry.hash + digest) % HASH_MODULUS
+        self.graphs[graph] = GraphEntry(kind, total)
+
+    def _add_writer(self, writer: GraphWriter, kind: str) -> None:
+        text = writer.text()
+        self._add(writer.graph_iri, kind, text, content_hash(text))
+        self.report.published[kind] += 1
+
+    # -- derived records -------------------------------------------------------------------
+
+    def _exists(self, graph: str) -> bool:
+        return graph in self.graphs or (self.parent_graphs is not None
+                                        and graph in self.parent_graphs
+                                        and graph not in self.removed_graphs)
+
+    def _finish(self) -> None:
+        iris = self.ctx.iris
+        for organization_id, name in sorted(self.organizations.items()):
+            if not self._exists(iris.organization(organization_id)):
+                record = OrganizationRecord(organization_id, name, SourceRef("", 0))
+                self._add_writer(map_organization(record, self.ctx), "organizations")
+        for user_id, name in sorted(self.users.items()):
+            if not self._exists(iris.user(user_id)):
+                self._add_writer(map_user(UserRecord(user_id, name, SourceRef("", 0)),
+                                          self.ctx), "users")
+        for theme in self.ctx.themes.themes:
+            self._add_writer(map_theme(theme, self.ctx), "themes")
+        own_licences = {licence.iri: licence.label
+                        for licence in self.ctx.alignments.licences.values()
+                        if licence.iri and not licence.is_eu_concept}
+        self._add_writer(map_catalog(self.ctx, self.latest_modified, own_licences), "catalog")
+
+
+def default_workers() -> int:
+    """One mapping worker per core."""
+    return max(1, len(os.sched_getaffinity(0)))
+

@@ -1,0 +1,184 @@
+"""Store generations on disk and their atomic publication.
+
+Layout of a store directory::
+
+    STORE/
+      current -> generations/g000002     symlink to a plain Oxigraph store directory
+      generations/
+        g000001/                         Oxigraph store (immutable once published)
+        g000001.json                     manifest: base IRI, mode, counts, sources, parent
+        g000001.graphs.tsv.gz            record graphs: IRI, kind, content hash
+        g000001.report.json              the load report
+        .staging-g000003-4242/           a load in progress (never opened by readers)
+      .lock                              held by the one load running
+
+A load builds its generation under ``.staging-*``, renames it into place, writes its
+manifest, then replaces ``current`` with ``rename(2)``: readers see the old generation or the
+new one, never a half-built one, and a crash at any moment leaves the previous one serving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_GENERATION = re.compile(r"g(\d{6})")
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """A published generation: its id, store directory and manifest."""
+
+    id: str
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def base_iri(self) -> str:
+        """The public base IRI the generation was loaded with."""
+        return str(self.manifest.get("base_iri", ""))
+
+    @property
+    def created(self) -> str:
+        """When it was published (ISO 8601, UTC)."""
+        return str(self.manifest.get("created", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEntry:
+    """One record graph of a generation."""
+
+    kind: str
+    hash: int
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class StoreLayout:
+    """The directory of a store and its generations."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.generations_dir = root / "generations"
+        self.current_link = root / "current"
+
+    def exists(self) -> bool:
+        """Whether a generation has been published here."""
+        return self.current_link.is_symlink() or self.current_link.is_dir()
+
+    def current(self) -> Generation | None:
+        """The published generation, or ``None`` before the first load."""
+        if not self.exists():
+            return None
+        target = self.current_link.resolve()
+        return self._generation(target.name)
+
+    def generations(self) -> list[Generation]:
+        """Every published generation, oldest first."""
+        if not self.generations_dir.is_dir():
+            return []
+        names = sorted(entry.name for entry in self.generations_dir.iterdir()
+                       if _GENERATION.fullmatch(entry.name) and entry.is_dir())
+        return [self._generation(name) for name in names]
+
+    def _generation(self, name: str) -> Generation:
+        manifest_path = self.generations_dir / f"{name}.json"
+        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+        return Generation(name, self.generations_dir / name, manifest)
+
+    def graphs(self, generation: Generation) -> dict[str, GraphEntry]:
+        """The record graphs of a generation with their kinds and content hashes."""
+        path = self.generations_dir / f"{generation.id}.graphs.tsv.gz"
+        entries: dict[str, GraphEntry] = {}
+        if not path.exists():
+            return entries
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                iri, kind, digest = line.rstrip("\n").split("\t")
+                entries[iri] = GraphEntry(kind, int(digest, 16))
+        return entries
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's load lock; ``RuntimeError`` if another load holds it."""
+        self.generations_dir.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RuntimeError(f"{self.root}: another load is running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def clean_staging(self) -> None:
+        """Remove what interrupted loads left (call with the lock held)."""
+        if not self.generations_dir.is_dir():
+            return
+        for entry in self.generations_dir.iterdir():
+            if entry.name.startswith(".staging-") or ".tmp-" in entry.name:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+    def next_id(self) -> str:
+        """The id the next generation will get."""
+        numbers = [int(match.group(1)) for entry in self.generations_dir.iterdir()
+                   if (match := _GENERATION.fullmatch(entry.name.split(".")[0]))]
+        return f"g{max(numbers, default=0) + 1:06d}"
+
+    def staging_dir(self, generation_id: str) -> Path:
+        """A fresh directory to build generation ``generation_id`` in."""
+        path = self.generations_dir / f".staging-{generation_id}-{os.getpid()}"
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, staging: Path, generation_id: str, manifest: dict[str, Any],
+                graphs: dict[str, GraphEntry], report: dict[str, Any]) -> Generation:
+        """Move a finished store into place and make it ``current``, atomically."""
+        final = self.generations_dir / generation_id
+        index_lines = "".join(f"{iri}\t{entry.kind}\t{entry.hash:032x}\n"
+                              for iri, entry in sorted(graphs.items()))
+        _write_atomically(self.generations_dir / f"{generation_id}.graphs.tsv.gz",
+                          gzip.compress(index_lines.encode("utf-8"), compresslevel=3, mtime=0))
+        _write_atomically(self.generations_dir / f"{generation_id}.report.json",
+                          json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
+        manifest = {**manifest, "id": generation_id,
+                    "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        _write_atomically(self.generations_dir / f"{generation_id}.json",
+                          json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        os.rename(staging, final)
+        _fsync_directory(self.generations_dir)
+        link = self.root / f".current.tmp-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path("generations") / generation_id)
+        os.replace(link, self.current_link)
+        _fsync_directory(self.root)
+        return Generation(generation_id, final, manifest)

@@ -1,0 +1,1 @@
+"""One reader per source format, each producing typed records (see ``loader.records``)."""

@@ -1,0 +1,102 @@
+"""The one interface readers use to reach the published catalogue.
+
+:class:`Repo` is what the endpoint and the exports depend on; :class:`EmbeddedRepo` is the
+zero-set-up implementation over the on-disk generations, and a remote SPARQL 1.1 Protocol
+store plugs in behind the same methods.
+
+>>> import tempfile, pathlib
+>>> repo = EmbeddedRepo(pathlib.Path(tempfile.mkdtemp()))
+>>> repo.generation() is None
+True
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from pyoxigraph import (
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    Quad,
+    Store,
+)
+
+from loader.generations import Generation, StoreLayout
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+
+class NoGeneration(LookupError):
+    """Nothing has been published in the store yet."""
+
+
+class Repo(Protocol):
+    """Read access to the published generation."""
+
+    def generation(self) -> Generation | None:
+        """The generation currently published, or ``None``."""
+
+    def generations(self) -> list[Generation]:
+        """Every published generation, oldest first."""
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query; the default graph is the union of the record graphs."""
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        """The quads of one record graph (empty if there is no such record)."""
+
+
+class EmbeddedRepo:
+    """The embedded Oxigraph store: opens ``STORE/current`` read-only, follows new generations.
+
+    Each call checks where ``current`` points (one ``readlink``) and reopens when a load has
+    published a new generation, so a server picks it up without a restart.
+    """
+
+    def __init__(self, store_dir: Path) -> None:
+        self.layout = StoreLayout(store_dir)
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._store: Store | None = None
+        self._generation: Generation | None = None
+
+    def _open(self) -> tuple[Store, Generation]:
+        try:
+            target = os.readlink(self.layout.current_link)
+        except OSError:
+            raise NoGeneration(f"{self.layout.root}: no published generation") from None
+        with self._lock:
+            if target != self._target or self._store is None or self._generation is None:
+                generation = self.layout.current()
+                if generation is None:
+                    raise NoGeneration(f"{self.layout.root}: no published generation")
+                self._store = Store.read_only(str(generation.path))
+                self._generation = generation
+                self._target = target
+            return self._store, self._generation
+
+    def generation(self) -> Generation | None:
+        """The generation currently published, or ``None``."""
+        try:
+            return self._open()[1]
+        except NoGeneration:
+            return None
+
+    def generations(self) -> list[Generation]:
+        """Every published generation, oldest first."""
+        return self.layout.generations()
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""
+        store, _ = self._open()
+        return store.query(sparql, use_default_graph_as_union=True)
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        """The quads of one record graph."""
+        store, _ = self._open()
+        return list(store.quads_for_pattern(None, None, None, NamedNode(iri)))

@@ -1,0 +1,111 @@
+"""The load report: what was read, published, rejected or repaired, and where.
+
+Every problem found in a source becomes an :class:`Issue` naming the file, the line, the
+column and the reason, so that nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad an issue is: ``rejected`` rows are left out, ``warning`` fields are repaired."""
+
+    REJECTED = "rejected"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in a source, pinned to a file, line and column."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+    severity: Severity = Severity.WARNING
+    record_id: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        column = f" [{self.column}]" if self.column else ""
+        record = f" (record {self.record_id})" if self.record_id else ""
+        return f"{where}{column}{record}: {self.severity}: {self.reason}"
+
+
+class SourceError(Exception):
+    """A whole source is unusable (wrong file, unreadable gzip, unknown header...).
+
+    The message is one line naming the file; a load that meets it publishes nothing.
+    """
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """Counts per entity kind and every issue met while loading."""
+
+    sources: list[str] = field(default_factory=list)
+    rows_read: Counter[str] = field(default_factory=Counter)
+    published: Counter[str] = field(default_factory=Counter)
+    hidden: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
+    issues: list[Issue] = field(default_factory=list)
+    quads: int = 0
+    generation: str = ""
+    mode: str = "snapshot"
+
+    def add(self, issue: Issue) -> None:
+        """Record one issue."""
+        self.issues.append(issue)
+
+    def extend(self, issues: list[Issue]) -> None:
+        """Record several issues."""
+        self.issues.extend(issues)
+
+    @property
+    def rejected(self) -> list[Issue]:
+        """The issues that left a row out."""
+        return [issue for issue in self.issues if issue.severity is Severity.REJECTED]
+
+    def summary(self) -> str:
+        """A few human lines: counts per kind, issue totals."""
+        kinds = sorted(set(self.rows_read) | set(self.published))
+        lines = [f"generation {self.generation} ({self.mode}), {self.quads:,} quads"]
+        for kind in kinds:
+            extra = []
+            if self.hidden[kind]:
+                extra.append(f"{self.hidden[kind]:,} hidden")
+            if self.removed[kind]:
+                extra.append(f"{self.removed[kind]:,} removed")
+            suffix = f" ({', '.join(extra)})" if extra else ""
+            lines.append(
+                f"  {kind}: {self.rows_read[kind]:,} read, {self.published[kind]:,} published"
+                + suffix
+            )
+        rejected = len(self.rejected)
+        lines.append(f"  {rejected:,} rows rejected, {len(self.issues) - rejected:,} warnings")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "generation": self.generation,
+            "mode": self.mode,
+            "sources": self.sources,
+            "quads": self.quads,
+            "rows_read": dict(self.rows_read),
+            "published": dict(self.published),
+            "hidden": dict(self.hidden),
+            "removed": dict(self.removed),
+            "issues": [asdict(issue) for issue in self.issues],
+        }
+
+    def write(self, path: Path) -> None:
+        """Write the report as JSON (issues included) to ``path``."""
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), "utf-8")

@@ -1,0 +1,86 @@
+"""Recognising a source: which export (or API dump) a path is, from its content.
+
+>>> from pathlib import Path
+>>> describe_kinds()
+'datasets, resources, organizations, reuses, dataservices (CSV, plain or .gz) or udata API JSON pages'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from loader.readers import (
+    dataservices_csv,
+    datasets_csv,
+    organizations_csv,
+    resources_csv,
+    reuses_csv,
+)
+from loader.readers.csvsource import CsvSource, open_bytes
+from loader.report import SourceError
+
+CSV_READERS: tuple[ModuleType, ...] = (
+    resources_csv, dataservices_csv, reuses_csv, organizations_csv, datasets_csv,
+)
+"""Tried in this order: the most specific signatures first."""
+
+LOAD_ORDER = ("organizations", "datasets", "resources", "reuses", "dataservices")
+"""Kinds are mapped in this order, so that links can be checked against what is published."""
+
+
+def describe_kinds() -> str:
+    """The kinds of source ``ldcat load`` accepts, for messages."""
+    return ("datasets, resources, organizations, reuses, dataservices (CSV, plain or .gz) "
+            "or udata API JSON pages")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A recognised source: its path, kind and format (``csv`` or ``api``)."""
+
+    path: Path
+    kind: str
+    format: str
+    reader: ModuleType | None = None
+
+    @property
+    def order(self) -> int:
+        """Position of the kind in :data:`LOAD_ORDER`."""
+        return LOAD_ORDER.index(self.kind)
+
+
+def detect_csv_reader(source: CsvSource) -> ModuleType:
+    """The reader module whose signature columns the header has."""
+    columns = set(source.header)
+    for reader in CSV_READERS:
+        if reader.SIGNATURE <= columns:
+            return reader
+    shown = ", ".join(source.header[:6]) + (", ..." if len(source.header) > 6 else "")
+    raise SourceError(
+        f"{source.name}: unknown header ({shown}); expected a data.gouv.fr export: "
+        + describe_kinds()
+    )
+
+
+def _looks_like_json(path: Path) -> bool:
+    if path.is_dir():
+        return True
+    with open_bytes(path) as raw:
+        start = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start[:1] in (b"{", b"[")
+
+
+def detect_source(path: Path) -> Source:
+    """Recognise ``path``; :class:`SourceError` with a one-line reason if it is unusable."""
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if _looks_like_json(path):
+        return Source(path, "datasets", "api")
+    csv_source = CsvSource(path)
+    try:
+        reader = detect_csv_reader(csv_source)
+    finally:
+        csv_source.close()
+    return Source(path, reader.KIND, "csv", reader)

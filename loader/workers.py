@@ -1,0 +1,192 @@
+"""The mapping work done on batches of CSV rows, in worker processes or in-process.
+
+A batch is a list of ``(line, fields)`` rows of one file. Each row becomes a
+:class:`MappedRecord`: the record's id, its graph IRI, its N-Quads block, the block's hash and
+what the coordinating process needs to know about it (:class:`RecordFacts`). Workers hold a
+:class:`WorkerState` set once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from loader.mapping.context import MappingContext
+from loader.mapping.dataservice import map_dataservice
+from loader.mapping.dataset import map_dataset
+from loader.mapping.distribution import map_distribution
+from loader.mapping.licences import resolve_licence
+from loader.mapping.nquads import GraphWriter, content_hash
+from loader.mapping.organization import map_organization
+from loader.mapping.reuse import map_reuse
+from loader.readers import (
+    dataservices_csv,
+    datasets_csv,
+    organizations_csv,
+    resources_csv,
+    reuses_csv,
+)
+from loader.readers.csvsource import CsvRow
+from loader.readers.fields import RowIssues
+from loader.readers.rowview import RowView
+from loader.records import (
+    DataserviceRecord,
+    DatasetRecord,
+    OrganizationRecord,
+    ResourceRecord,
+    ReuseRecord,
+    SourceRef,
+)
+from loader.report import Issue
+from ontology.alignments import Licence
+
+
+PUBLISHED, HIDDEN, REJECTED = "published", "hidden", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetFacts:
+    """What distributions and links need to know of a published dataset."""
+
+    licence: Licence
+    page: str | None
+    hvd: bool
+
+
+@dataclass(slots=True)
+class MappedRecord:
+    """One mapped row."""
+
+    kind: str
+    id: str
+    graph: str
+    text: str
+    hash: int
+    issues: list[Issue]
+    status: str = PUBLISHED
+    """``published``, ``hidden`` (private, deleted, of a hidden dataset) or ``rejected``."""
+    agent: tuple[str, str, str, str] | None = None
+    """Datasets: (organization id, organization name, owner id, owner name)."""
+    facts: DatasetFacts | None = None
+    modified: str | None = None
+    line: int = 0
+
+
+@dataclass(slots=True)
+class WorkerState:
+    """Per-process inputs: the mapping context and the published datasets' facts."""
+
+    context: MappingContext
+    datasets: dict[str, DatasetFacts] = field(default_factory=dict)
+    hidden_datasets: frozenset[str] = frozenset()
+    published_datasets: Container[str] = frozenset()
+    """Dataset ids that reuses and data services may link to."""
+
+
+_STATE: list[WorkerState] = []
+
+
+def init_worker(base_iri: str, datasets: dict[str, DatasetFacts],
+                hidden_datasets: frozenset[str], published_datasets: Container[str]) -> None:
+    """Pool initializer: build this process's state once."""
+    _STATE[:] = [WorkerState(MappingContext.create(base_iri), datasets, hidden_datasets,
+                             published_datasets)]
+
+
+def set_state(state: WorkerState) -> None:
+    """Use ``state`` for in-process mapping."""
+    _STATE[:] = [state]
+
+
+CSV_READERS: dict[str, ModuleType] = {
+    reader.KIND: reader
+    for reader in (datasets_csv, resources_csv, organizations_csv, reuses_csv, dataservices_csv)
+}
+
+
+def map_batch(kind: str, file: str, index: dict[str, int],
+              rows: list[CsvRow]) -> list[MappedRecord]:
+    """Map a batch of rows of one CSV file of ``kind`` with the current process's state."""
+    state = _STATE[0]
+    reader = CSV_READERS[kind]
+    out: list[MappedRecord] = []
+    for row in rows:
+        issues = RowIssues(file, row.line)
+        record = reader.parse_row(RowView(index, row.fields), SourceRef(file, row.line), issues)
+        mapped = map_record(record, state, issues) if record is not None else None
+        if mapped is None:
+            mapped = MappedRecord(reader.KIND, issues.record_id, "", "", 0, issues.issues,
+                                  status=REJECTED)
+        mapped.line = row.line
+        out.append(mapped)
+    return out
+
+
+def map_record(record: object, state: WorkerState, issues: RowIssues) -> MappedRecord | None:
+    """Map one parsed record; ``None`` when it must not be published (reported)."""
+    ctx = state.context
+    if isinstance(record, DatasetRecord):
+        return _dataset(record, ctx, issues)
+    if isinstance(record, ResourceRecord):
+        return _resource(record, state, issues)
+    if isinstance(record, OrganizationRecord):
+        writer = map_organization(record, ctx)
+        return _mapped("organizations", record.id, writer, issues)
+    if isinstance(record, ReuseRecord):
+        if record.private or record.deleted:
+            return _hidden("reuses", record.id, issues)
+        return _mapped("reuses", record.id, map_reuse(record, ctx, state.published_datasets, issues),
+                       issues)
+    if isinstance(record, DataserviceRecord):
+        if record.private or record.deleted:
+            return _hidden("dataservices", record.id, issues)
+        writer = map_dataservice(record, ctx, state.published_datasets, issues)
+        return _mapped("dataservices", record.id, writer, issues)
+    raise TypeError(f"no mapping for {type(record).__name__}")
+
+
+def _hidden(kind: str, record_id: str, issues: RowIssues) -> MappedRecord:
+    return MappedRecord(kind, record_id, "", "", 0, issues.issues, status=HIDDEN)
+
+
+def _mapped(kind: str, record_id: str, writer: GraphWriter, issues: RowIssues) -> MappedRecord:
+    text = writer.text()
+    graph = writer.graph_iri
+    return MappedRecord(kind, record_id, graph, text, content_hash(text), issues.issues)
+
+
+def _dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -> MappedRecord:
+    if record.hidden:
+        return MappedRecord("datasets", record.id, ctx.iris.dataset(record.id), "", 0,
+                            issues.issues, status=HIDDEN)
+    writer = map_dataset(record, ctx, issues)
+    licence = resolve_licence(record.license, ctx.alignments, "license", None)
+    facts = DatasetFacts(licence, record.page, record.is_hvd)
+    for resource in record.resources:
+        map_distribution(resource, writer, dataset_iri=writer.graph_iri,
+                         dataset_page=record.page, licence=licence, hvd=record.is_hvd,
+                         ctx=ctx, issues=issues)
+    mapped = _mapped("datasets", record.id, writer, issues)
+    mapped.agent = (record.organization_id, record.organization_name, record.owner_id,
+                    record.owner_name)
+    mapped.facts = facts
+    mapped.modified = record.last_modified
+    return mapped
+
+
+def _resource(record: ResourceRecord, state: WorkerState,
+              issues: RowIssues) -> MappedRecord | None:
+    facts = state.datasets.get(record.dataset_id)
+    if facts is None and record.dataset_id not in state.hidden_datasets \
+            and not record.dataset_private:
+        issues.reject("dataset.id", f"dataset {record.dataset_id!r} is not in this load")
+        return None
+    if facts is None or record.dataset_private:
+        return _hidden("resources", record.id, issues)
+    ctx = state.context
+    dataset_iri = ctx.iris.dataset(record.dataset_id)
+    writer = GraphWriter(dataset_iri)
+    map_distribution(record, writer, dataset_iri=dataset_iri, dataset_page=facts.page,
+                     licence=facts.licence, hvd=facts.hvd, ctx=ctx, issues=issues)
+    return _mapped("resources", record.id, writer, issues)

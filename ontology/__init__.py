@@ -1,0 +1,1 @@
+"""ldcat's vocabulary: namespaces, alignment tables to EU authority tables, thematic rules."""

@@ -1,0 +1,75 @@
+"""IRIs of the vocabularies ldcat writes, as plain strings (the mapping emits N-Quads text).
+
+>>> DCAT.Dataset
+'http://www.w3.org/ns/dcat#Dataset'
+"""
+
+from __future__ import annotations
+
+
+class Namespace(str):
+    """A namespace IRI; attribute access appends the local name."""
+
+    __slots__ = ()
+
+    def __getattr__(self, local_name: str) -> str:
+        if local_name.startswith("__"):
+            raise AttributeError(local_name)
+        return self + local_name
+
+    def term(self, local_name: str) -> str:
+        """The IRI of ``local_name`` in this namespace (for names that are not identifiers)."""
+        return self + local_name
+
+
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SCHEMA = Namespace("https://schema.org/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+LDC = Namespace("https://w3id.org/ldcat/ns#")
+"""ldcat's own terms (see ``ontology/ldcat.ttl``)."""
+
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+EU_FREQUENCY = Namespace(EU_AUTHORITY + "frequency/")
+EU_LANGUAGE = Namespace(EU_AUTHORITY + "language/")
+EU_COUNTRY = Namespace(EU_AUTHORITY + "country/")
+EU_ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
+EU_FILE_TYPE = Namespace(EU_AUTHORITY + "file-type/")
+EU_DISTRIBUTION_STATUS = Namespace(EU_AUTHORITY + "distribution-status/")
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+ADMS_STATUS = Namespace("http://purl.org/adms/status/")
+HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+INSEE_GEO = "http://id.insee.fr/geo/"
+
+PREFIXES: dict[str, str] = {
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "dcat": str(DCAT),
+    "dct": str(DCT),
+    "dcatap": str(DCATAP),
+    "foaf": str(FOAF),
+    "vcard": str(VCARD),
+    "adms": str(ADMS),
+    "spdx": str(SPDX),
+    "skos": str(SKOS),
+    "locn": str(LOCN),
+    "prov": str(PROV),
+    "schema": str(SCHEMA),
+    "ldc": str(LDC),
+}
+"""Prefixes used when ldcat serialises Turtle or SPARQL for people to read."""
