@@ -77,10 +77,16 @@ async def record(request: Request) -> Response:
 async def _resource(repo: Repo, iri: str, rdf_format: RdfFormat) -> Response:
     query = f"CONSTRUCT {{ <{iri}> ?p ?o . ?o ?p2 ?o2 }} WHERE {{ <{iri}> ?p ?o " \
             f"OPTIONAL {{ ?o ?p2 ?o2 FILTER(STRSTARTS(STR(?o), STR(<{iri}>))) }} }}"
-    triples = list(await run_in_threadpool(repo.query, query))  # type: ignore[arg-type]
-    if not triples:
+    body = await run_in_threadpool(_construct, repo, query, rdf_format)
+    if body is None:
         return error_response(404, "not_found", "no such resource is published")
-    return Response(serialize(triples, format=rdf_format), media_type=_media_type(rdf_format))
+    return Response(body, media_type=_media_type(rdf_format))
+
+
+def _construct(repo: Repo, query: str, rdf_format: RdfFormat) -> bytes | None:
+    """Run a CONSTRUCT and serialise it in one thread (pyoxigraph results stay put)."""
+    triples = list(repo.query(query))  # type: ignore[arg-type]
+    return serialize(triples, format=rdf_format) if triples else None
 
 
 def _media_type(rdf_format: RdfFormat) -> str:

@@ -6,6 +6,8 @@ caps, SERVICE allow-list); this version answers queries and refuses updates.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,11 +26,12 @@ async def _query_text(request: Request) -> str | None:
     if content_type == "application/sparql-query":
         return (await request.body()).decode("utf-8", errors="strict")
     if content_type == "application/x-www-form-urlencoded":
-        form = await request.form()
-        value = form.get("query")
-        if form.get("update") is not None:
+        body = (await request.body()).decode("utf-8", errors="strict")
+        form = parse_qs(body, keep_blank_values=True, errors="strict")
+        if "update" in form:
             return "\x00update"
-        return value if isinstance(value, str) else None
+        values = form.get("query", [])
+        return values[0] if values else None
     return None
 
 
@@ -44,20 +47,25 @@ async def sparql(request: Request) -> Response:
                               "updates are not accepted here; data is published with ldcat load")
     if not text:
         return error_response(400, "missing_query", "give a SPARQL query in 'query'")
+    accept = request.headers.get("accept", "")
     try:
-        result = await run_in_threadpool(repo.query, text)
+        body, media_type = await run_in_threadpool(_answer, repo, text, accept)
     except NoGeneration:
         return error_response(503, "no_generation", "nothing has been published yet")
     except SyntaxError as error:
-        message = str(error)
         if text.lstrip().lower().startswith(UPDATE_KEYWORDS):
             return error_response(403, "update_forbidden",
                                   "updates are not accepted here; data is published with "
                                   "ldcat load")
-        return error_response(400, "bad_query", f"SPARQL syntax error: {message}")
+        return error_response(400, "bad_query", f"SPARQL syntax error: {error}")
+    return Response(body, media_type=media_type)
+
+
+def _answer(repo: Repo, text: str, accept: str) -> tuple[bytes, str]:
+    """Run and serialise in one thread: pyoxigraph results must not cross threads."""
+    result = repo.query(text)
     if isinstance(result, QuerySolutions | QueryBoolean):
-        body = result.serialize(format=QueryResultsFormat.JSON)
-        return Response(body, media_type="application/sparql-results+json")
-    accept = request.headers.get("accept", "")
+        return (result.serialize(format=QueryResultsFormat.JSON) or b"",
+                "application/sparql-results+json")
     rdf_format = RdfFormat.N_TRIPLES if "n-triples" in accept else RdfFormat.TURTLE
-    return Response(result.serialize(format=rdf_format), media_type=rdf_format.media_type)
+    return result.serialize(format=rdf_format) or b"", rdf_format.media_type

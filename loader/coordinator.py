@@ -88,7 +88,7 @@ class Coordinator:
         self.users: dict[str, str] = {}
         self.seen: dict[str, dict[str, str]] = defaultdict(dict)
         self.latest_modified: str | None = None
-        kept = frozenset()
+        kept: frozenset[str] = frozenset()
         if parent_graphs is not None:
             prefix = f"{ctx.iris.base}/datasets/"
             kept = frozenset(iri[len(prefix):] for iri, entry in parent_graphs.items()
@@ -204,7 +204,8 @@ class Coordinator:
             self.report.removed[mapped.kind] += 1
 
     def _note_dataset(self, mapped: MappedRecord) -> None:
-        assert mapped.facts is not None and mapped.agent is not None  # set by the mapping
+        assert mapped.facts is not None
+        assert mapped.agent is not None
         self.dataset_facts[mapped.id] = mapped.facts
         organization_id, organization_name, owner_id, owner_name = mapped.agent
         if organization_id:

@@ -125,17 +125,21 @@ class StoreLayout:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the store's load lock; ``RuntimeError`` if another load holds it."""
+        """Hold the store's load lock; ``RuntimeError`` if another load holds it.
+
+        A POSIX record lock, not ``flock``: mapping workers forked during the load do not
+        inherit it, so a killed load never leaves the store locked by its orphans.
+        """
         self.generations_dir.mkdir(parents=True, exist_ok=True)
         with (self.root / ".lock").open("a") as handle:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
                 raise RuntimeError(f"{self.root}: another load is running") from None
             try:
                 yield
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.lockf(handle, fcntl.LOCK_UN)
 
     def clean_staging(self) -> None:
         """Remove what interrupted loads left (call with the lock held)."""

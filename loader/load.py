@@ -140,9 +140,9 @@ def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphColl
             continue
         kept = [quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
                 if quad.predicate == distribution
-                or quad.subject.value.startswith(resources_prefix)]
+                or str(quad.subject).startswith(f"<{resources_prefix}")]
         if kept:
-            text = serialize(kept, format=RdfFormat.N_QUADS).decode("utf-8")
+            text = (serialize(kept, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
             blocks.append(text)
             coordinator.graphs[graph] = GraphEntry(
                 entry.kind, (entry.hash + content_hash(text)) % HASH_MODULUS)

@@ -19,14 +19,16 @@ from typing import Protocol
 
 from pyoxigraph import (
     NamedNode,
+    Quad,
     QueryBoolean,
     QuerySolutions,
     QueryTriples,
-    Quad,
     Store,
+    Triple,
 )
 
 from loader.generations import Generation, StoreLayout
+from ontology.datatypes import restore_datatypes
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
@@ -97,6 +99,16 @@ class EmbeddedRepo:
         return store.query(sparql, use_default_graph_as_union=True)
 
     def record_graph(self, iri: str) -> list[Quad]:
-        """The quads of one record graph."""
+        """The quads of one record graph, with declared datatypes restored."""
         store, _ = self._open()
-        return list(store.quads_for_pattern(None, None, None, NamedNode(iri)))
+        return restore_datatypes(store.quads_for_pattern(None, None, None, NamedNode(iri)))
+
+    def triples(self) -> list[Triple]:
+        """Every published triple (the union of the record graphs), datatypes restored.
+
+        Meant for validation and tests on small stores; exports stream instead.
+        """
+        store, _ = self._open()
+        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                             use_default_graph_as_union=True)
+        return restore_datatypes(result)  # type: ignore[arg-type]

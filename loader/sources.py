@@ -1,12 +1,12 @@
 """Recognising a source: which export (or API dump) a path is, from its content.
 
->>> from pathlib import Path
->>> describe_kinds()
-'datasets, resources, organizations, reuses, dataservices (CSV, plain or .gz) or udata API JSON pages'
+>>> describe_kinds().split(" (")[0]
+'datasets, resources, organizations, reuses, dataservices'
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -55,7 +55,7 @@ def detect_csv_reader(source: CsvSource) -> ModuleType:
     """The reader module whose signature columns the header has."""
     columns = set(source.header)
     for reader in CSV_READERS:
-        if reader.SIGNATURE <= columns:
+        if columns >= reader.SIGNATURE:
             return reader
     shown = ", ".join(source.header[:6]) + (", ..." if len(source.header) > 6 else "")
     raise SourceError(
@@ -67,8 +67,11 @@ def detect_csv_reader(source: CsvSource) -> ModuleType:
 def _looks_like_json(path: Path) -> bool:
     if path.is_dir():
         return True
-    with open_bytes(path) as raw:
-        start = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    try:
+        with open_bytes(path) as raw:
+            start = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (OSError, EOFError, zlib.error) as error:
+        raise SourceError(f"{path}: unreadable: {error}") from error
     return start[:1] in (b"{", b"[")
 
 

@@ -41,7 +41,6 @@ from loader.records import (
 from loader.report import Issue
 from ontology.alignments import Licence
 
-
 PUBLISHED, HIDDEN, REJECTED = "published", "hidden", "rejected"
 
 
@@ -136,8 +135,8 @@ def map_record(record: object, state: WorkerState, issues: RowIssues) -> MappedR
     if isinstance(record, ReuseRecord):
         if record.private or record.deleted:
             return _hidden("reuses", record.id, issues)
-        return _mapped("reuses", record.id, map_reuse(record, ctx, state.published_datasets, issues),
-                       issues)
+        writer = map_reuse(record, ctx, state.published_datasets, issues)
+        return _mapped("reuses", record.id, writer, issues)
     if isinstance(record, DataserviceRecord):
         if record.private or record.deleted:
             return _hidden("dataservices", record.id, issues)

@@ -86,10 +86,19 @@ class Alignments:
         """The EU file-type IRI for a udata format string."""
         return self.file_types.get(fold(value).lstrip("."))
 
+    @property
+    def media_types(self) -> frozenset[str]:
+        """The IANA media types ldcat links to (those of the file-type table)."""
+        return frozenset(self.format_media_types.values())
+
     def media_type(self, mime: str, format_name: str) -> str | None:
-        """The IANA media-type IRI for a MIME type (or, failing that, for the format)."""
+        """The IANA media-type IRI for a MIME type (or, failing that, for the format).
+
+        Only media types of the table are linked, so each one is declared once in the
+        catalogue graph; an unknown or malformed MIME type falls back to the format's.
+        """
         candidate = mime.split(";", 1)[0].strip().lower()
-        if not _MIME.fullmatch(candidate):
+        if candidate not in self.media_types:
             candidate = self.format_media_types.get(fold(format_name).lstrip("."), "")
         if not candidate or not _MIME.fullmatch(candidate):
             return None

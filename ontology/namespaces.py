@@ -7,19 +7,32 @@
 from __future__ import annotations
 
 
-class Namespace(str):
-    """A namespace IRI; attribute access appends the local name."""
+class Namespace:
+    """A namespace IRI; attribute access appends the local name.
 
-    __slots__ = ()
+    Not a ``str`` subclass on purpose: ``DCT.title`` or ``DCT.format`` would then be string
+    methods, not IRIs.
+    """
+
+    __slots__ = ("iri",)
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
 
     def __getattr__(self, local_name: str) -> str:
         if local_name.startswith("__"):
             raise AttributeError(local_name)
-        return self + local_name
+        return self.iri + local_name
+
+    def __str__(self) -> str:
+        return self.iri
+
+    def __repr__(self) -> str:
+        return f"Namespace({self.iri!r})"
 
     def term(self, local_name: str) -> str:
         """The IRI of ``local_name`` in this namespace (for names that are not identifiers)."""
-        return self + local_name
+        return self.iri + local_name
 
 
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
@@ -39,6 +52,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 SCHEMA = Namespace("https://schema.org/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VOID = Namespace("http://rdfs.org/ns/void#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 LDC = Namespace("https://w3id.org/ldcat/ns#")
 """ldcat's own terms (see ``ontology/ldcat.ttl``)."""

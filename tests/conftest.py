@@ -138,7 +138,8 @@ def load_bench_module(name: str) -> ModuleType:
     """Import a module of ``bench/`` (not an installed package) by path."""
     path = PROJECT / "bench" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from loader.readers import api_json, datasets_csv
 from loader.readers.csvsource import CsvSource
 from loader.readers.fields import RowIssues
 from loader.readers.rowview import RowView
-from loader.records import SourceRef
+from loader.records import DatasetRecord, SourceRef
 from loader.report import Issue, Severity, SourceError
 from loader.sources import detect_source
 from tests.conftest import DATASET_HEADER, PROJECT, csv_text, dataset_row
@@ -21,7 +21,7 @@ from tests.conftest import DATASET_HEADER, PROJECT, csv_text, dataset_row
 FIXTURES = PROJECT / "tests" / "fixtures"
 
 
-def read_all(path: Path) -> tuple[list[object], list[Issue]]:
+def read_all(path: Path) -> tuple[list[DatasetRecord], list[Issue]]:
     source = CsvSource(path)
     issues: list[Issue] = []
     records = []
@@ -58,18 +58,19 @@ def test_real_export_rows_parse(real_export: Path) -> None:
     assert any("\n" in record.description for record in records)
     assert any(record.archived for record in records)
     # Row lines follow the physical lines of multi-line rows: strictly increasing.
-    assert all(a.line < b.line for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.line < b.line for a, b in pairwise(rows))
 
 
 def test_current_udata_columns_accepted(write_csv: Callable[..., Path]) -> None:
     header = [*DATASET_HEADER, "badges", "spatial.geom", "harvest.remote_id", "harvest.uri",
               "harvest.issued_at", "harvest.last_update", "harvest.dct_identifier"]
-    row = dataset_row("d1") + ["hvd", "", "r1", "https://example.org/dcat/d1", "", "", "ID-1"]
+    row = [*dataset_row("d1"), "hvd", "", "r1", "https://example.org/dcat/d1", "", "", "ID-1"]
     records, issues = read_all(write_csv("datasets.csv", csv_text(header, [row])))
     assert not issues
     record = records[0]
-    assert record.badges == ["hvd"] and record.is_hvd  # type: ignore[attr-defined]
-    assert record.harvest_uri == "https://example.org/dcat/d1"  # type: ignore[attr-defined]
+    assert record.badges == ["hvd"]
+    assert record.is_hvd
+    assert record.harvest_uri == "https://example.org/dcat/d1"
 
 
 def test_gzip_and_bom_and_reordered_columns(write_csv: Callable[..., Path]) -> None:
@@ -78,7 +79,7 @@ def test_gzip_and_bom_and_reordered_columns(write_csv: Callable[..., Path]) -> N
     text = "\ufeff" + csv_text(header, [row])
     records, issues = read_all(write_csv("datasets.csv.gz", text))
     assert not issues
-    assert records[0].title == "Éléphants"  # type: ignore[attr-defined]
+    assert records[0].title == "Éléphants"
 
 
 def test_huge_multiline_field(write_csv: Callable[..., Path]) -> None:
@@ -86,8 +87,8 @@ def test_huge_multiline_field(write_csv: Callable[..., Path]) -> None:
     rows = [dataset_row("d1", description=description), dataset_row("d2")]
     records, issues = read_all(write_csv("datasets.csv", csv_text(DATASET_HEADER, rows)))
     assert not issues
-    assert len(records[0].description) == len(description)  # type: ignore[attr-defined]
-    assert records[1].source.line == 7  # type: ignore[attr-defined]
+    assert len(records[0].description) == len(description)
+    assert records[1].source.line == 7
 
 
 def test_bad_fields_are_reported_and_dropped(write_csv: Callable[..., Path]) -> None:
@@ -96,8 +97,9 @@ def test_bad_fields_are_reported_and_dropped(write_csv: Callable[..., Path]) -> 
                                                      "quality_score": "beaucoup"})
     records, issues = read_all(write_csv("datasets.csv", csv_text(DATASET_HEADER, [row])))
     record = records[0]
-    assert record.created_at is None and record.last_modified is None  # type: ignore[attr-defined]
-    assert record.page is None  # type: ignore[attr-defined]
+    assert record.created_at is None
+    assert record.last_modified is None
+    assert record.page is None
     columns = {issue.column for issue in issues}
     assert {"created_at", "last_modified", "url", "temporal_coverage.start",
             "quality_score"} <= columns
@@ -108,7 +110,7 @@ def test_bad_fields_are_reported_and_dropped(write_csv: Callable[..., Path]) -> 
 def test_urls_with_spaces_are_repaired(write_csv: Callable[..., Path]) -> None:
     row = dataset_row("d1", url="https://www.data.gouv.fr/datasets/a b|c")
     records, issues = read_all(write_csv("datasets.csv", csv_text(DATASET_HEADER, [row])))
-    assert records[0].page == "https://www.data.gouv.fr/datasets/a%20b%7Cc"  # type: ignore
+    assert records[0].page == "https://www.data.gouv.fr/datasets/a%20b%7Cc"
     assert not issues
 
 
@@ -118,9 +120,10 @@ def test_broken_quoting_rejects_the_row_not_the_file(write_csv: Callable[..., Pa
     broken_line = broken_line.replace('"Jeu d2"', '"Jeu "d2" mal cité"')
     tail = csv_text(DATASET_HEADER, [dataset_row("d3")]).split("\r\n", 1)[1]
     records, issues = read_all(write_csv("datasets.csv", good + broken_line + "\r\n" + tail))
-    assert [record.id for record in records] == ["d1", "d3"]  # type: ignore[attr-defined]
+    assert [record.id for record in records] == ["d1", "d3"]
     rejected = [issue for issue in issues if issue.severity is Severity.REJECTED]
-    assert len(rejected) == 1 and rejected[0].line == 3
+    assert len(rejected) == 1
+    assert rejected[0].line == 3
     assert "quoting" in rejected[0].reason
 
 
@@ -128,7 +131,8 @@ def test_wrong_field_count_is_rejected(write_csv: Callable[..., Path]) -> None:
     text = csv_text(DATASET_HEADER, [dataset_row("d1")]) + '"d9";"short row"\r\n'
     records, issues = read_all(write_csv("datasets.csv", text))
     assert len(records) == 1
-    assert issues[0].severity is Severity.REJECTED and issues[0].line == 3
+    assert issues[0].severity is Severity.REJECTED
+    assert issues[0].line == 3
     assert "2 fields where the header has 40" in issues[0].reason
 
 
@@ -136,8 +140,9 @@ def test_latin1_bytes_are_repaired_and_reported(write_csv: Callable[..., Path]) 
     text = csv_text(DATASET_HEADER, [dataset_row("d1", title="Données")])
     data = text.encode("utf-8").replace("Données".encode(), "Données".encode("latin-1"))
     records, issues = read_all(write_csv("datasets.csv", data))
-    assert records[0].title == "Données"  # type: ignore[attr-defined]
-    assert issues[0].column == "title" and "Windows-1252" in issues[0].reason
+    assert records[0].title == "Données"
+    assert issues[0].column == "title"
+    assert "Windows-1252" in issues[0].reason
 
 
 @pytest.mark.parametrize(
@@ -156,7 +161,8 @@ def test_unusable_sources_raise_one_line(write_csv: Callable[..., Path], name: s
     with pytest.raises(SourceError) as caught:
         detect_source(path)
     assert message in str(caught.value)
-    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 def test_truncated_gzip_is_unusable(write_csv: Callable[..., Path]) -> None:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from loader.mapping.context import MappingContext
 from loader.mapping.nquads import XSD_DATETIME, GraphWriter
-from ontology.namespaces import DCAT, DCT, EU_COUNTRY, EU_LANGUAGE, FOAF, RDFS
+from ontology.namespaces import (
+    DCAT,
+    DCT,
+    ELI,
+    EU_ACCESS_RIGHT,
+    EU_COUNTRY,
+    EU_LANGUAGE,
+    FOAF,
+    HVD_LEGISLATION,
+    IANA_MEDIA_TYPES,
+    RDFS,
+)
 from ontology.themes import Theme
 
 
@@ -41,9 +52,38 @@ def map_catalog(ctx: MappingContext, modified: str | None,
     for theme in ctx.themes.themes:
         writer.iri(subject, DCT.hasPart, ctx.iris.theme(theme.slug))
     for iri, label in sorted(own_licences.items()):
-        writer.type(iri, DCT.LicenseDocument)
         writer.literal(iri, RDFS.label, label, lang="fr")
+    write_concept_classes(writer, ctx)
     return writer
+
+
+def write_concept_classes(writer: GraphWriter, ctx: MappingContext) -> None:
+    """Type, once, every vocabulary concept the records may link to, with the class DCAT-AP
+    expects as the range (``dct:Frequency``, ``dct:MediaType``...): the EU tables publish them
+    as plain ``skos:Concept`` and record graphs stay free of repeated declarations."""
+    tables = ctx.alignments
+    declarations: dict[str, set[str]] = {}
+
+    def declare(iri: str, rdf_class: str) -> None:
+        declarations.setdefault(iri, set()).add(rdf_class)
+
+    for language in {ctx.catalog.language, "FRA"}:
+        declare(EU_LANGUAGE.term(language), DCT.LinguisticSystem)
+    for right in ("PUBLIC", "RESTRICTED", "NON_PUBLIC"):
+        declare(EU_ACCESS_RIGHT.term(right), DCT.RightsStatement)
+    for frequency in tables.frequencies.values():
+        declare(frequency, DCT.Frequency)
+    for licence in tables.licences.values():
+        if licence.iri:
+            declare(licence.iri, DCT.LicenseDocument)
+    for file_type in tables.file_types.values():
+        declare(file_type, DCT.MediaTypeOrExtent)
+    for media_type in tables.media_types:
+        declare(IANA_MEDIA_TYPES + media_type, DCT.MediaType)
+    declare(HVD_LEGISLATION, ELI.LegalResource)
+
+    for iri in sorted(declarations):
+        writer.type(iri, *sorted(declarations[iri]))
 
 
 def map_theme(theme: Theme, ctx: MappingContext) -> GraphWriter:

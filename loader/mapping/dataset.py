@@ -49,7 +49,7 @@ def write_contact_point(writer: GraphWriter, subject: str, name: str, url: str |
     """``subject dcat:contactPoint <subject#contact>``, a vCard with a name and a URL."""
     contact = f"{subject}#contact"
     writer.iri(subject, DCAT.contactPoint, contact)
-    writer.type(contact, VCARD.Individual if individual else VCARD.Organization)
+    writer.type(contact, VCARD.Kind, VCARD.Individual if individual else VCARD.Organization)
     writer.literal(contact, VCARD.fn, name)
     if url:
         writer.iri(contact, VCARD.hasURL, url)

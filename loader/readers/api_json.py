@@ -49,7 +49,8 @@ def read_page(path: Path) -> list[Any]:
     except (OSError, EOFError) as error:
         raise SourceError(f"{path}: unreadable: {error}") from error
     if isinstance(document, dict) and isinstance(document.get("data"), list):
-        return document["data"]
+        data: list[Any] = document["data"]
+        return data
     if isinstance(document, list):
         return document
     raise SourceError(f"{path}: not a udata API page (expected an object with a 'data' list)")
