@@ -16,7 +16,6 @@ import gzip
 import random
 import sys
 import uuid
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def resources_for(row: dict[str, str], seed: int) -> Iterator[dict[str, str]]:
         main_count = int(row.get("main_resources_count") or 0)
     except ValueError:
         return
-    rng = random.Random(zlib.crc32(row["id"].encode()) ^ seed)
+    rng = random.Random(f"{seed}:{row['id']}")
     formats = [item.strip() for item in (row.get("resources_formats") or "").split(",")
                if item.strip()] or ["csv"]
     created = row.get("created_at") or "2020-01-01T00:00:00"

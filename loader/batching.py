@@ -1,18 +1,11 @@
-"""Ordered, bounded parallel map over batches: workers run ahead only so far.
-
-``multiprocessing.Pool.imap`` drains its input as fast as it can, which would hold a whole
-export in memory; :func:`bounded_ordered_map` keeps at most ``window`` batches in flight.
-"""
+"""Grouping a stream into batches."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.pool import AsyncResult, Pool
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 def batched_list(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -25,23 +18,3 @@ def batched_list(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def bounded_ordered_map(pool: Pool | None, function: Callable[..., R],
-                        argument_lists: Iterable[tuple[object, ...]],
-                        window: int) -> Iterator[R]:
-    """``function(*args)`` for each args tuple, results in input order.
-
-    With ``pool`` None the work runs in this process.
-    """
-    if pool is None:
-        for arguments in argument_lists:
-            yield function(*arguments)
-        return
-    pending: deque[AsyncResult[R]] = deque()
-    for arguments in argument_lists:
-        pending.append(pool.apply_async(function, arguments))
-        if len(pending) >= window:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()

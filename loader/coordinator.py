@@ -9,49 +9,53 @@ the thematic catalogues and the root catalogue.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from multiprocessing.pool import Pool
 from typing import Protocol
 
 from tqdm import tqdm
 
-from loader.batching import batched_list, bounded_ordered_map
+from loader.batching import batched_list
 from loader.generations import GraphEntry
 from loader.mapping.catalog import map_catalog, map_theme
 from loader.mapping.context import MappingContext
 from loader.mapping.nquads import HASH_MODULUS, GraphWriter, content_hash
 from loader.mapping.organization import map_organization, map_user
 from loader.readers import api_json
-from loader.readers.csvsource import CsvSource
+from loader.readers.csvsource import CsvRow, CsvSource
 from loader.readers.fields import RowIssues
 from loader.records import OrganizationRecord, SourceRef, UserRecord
 from loader.report import Issue, LoadReport, Severity
 from loader.sources import Source
+from loader.workerpool import map_in_workers
 from loader.workers import (
     HIDDEN,
     PUBLISHED,
     DatasetFacts,
     MappedRecord,
     WorkerState,
-    init_worker,
     map_batch,
     map_record,
     set_state,
 )
 
 BATCH_ROWS = 400
+BATCH_ROWS_PARALLEL = 1000
 PARALLEL_MIN_BYTES = 4 << 20
 """Smaller files are mapped in-process: starting workers would cost more than it saves."""
 
 
-class GraphSink(Protocol):
-    """Where mapped N-Quads go."""
+class QuadTarget(Protocol):
+    """Where mapped N-Quads go: written by this process, or streamed by workers."""
 
-    def write(self, graph: str, text: str) -> None:
+    def write(self, graph: str, data: bytes) -> None:
         """Add a block of N-Quads belonging to record graph ``graph``."""
+
+    def channels(self, count: int) -> AbstractContextManager[list[str]] | None:
+        """``count`` loading channels for worker processes, or ``None`` if unsupported."""
 
 
 @dataclass(slots=True)
@@ -70,13 +74,14 @@ class PublishedDatasets:
 class Coordinator:
     """Runs the mapping of one load (see module docstring)."""
 
-    def __init__(self, ctx: MappingContext, base_iri: str, report: LoadReport, sink: GraphSink,
+    def __init__(self, ctx: MappingContext, base_iri: str, report: LoadReport,
+                 target: QuadTarget,
                  *, workers: int, progress: bool,
                  parent_graphs: dict[str, GraphEntry] | None = None) -> None:
         self.ctx = ctx
         self.base_iri = base_iri
         self.report = report
-        self.sink = sink
+        self.target = target
         self.workers = workers
         self.progress = progress
         self.parent_graphs = parent_graphs
@@ -116,36 +121,48 @@ class Coordinator:
         file = csv_source.name
         read_issues: list[Issue] = []
         parallel = self.workers > 1 and source.path.stat().st_size >= PARALLEL_MIN_BYTES
-        pool: Pool | None = None
-        if parallel:
-            state = self._state()
-            pool = multiprocessing.get_context("fork").Pool(
-                self.workers, initializer=init_worker,
-                initargs=(self.base_iri, state.datasets, state.hidden_datasets,
-                          state.published_datasets))
-        else:
-            set_state(self._state())
+        channels = self.target.channels(self.workers) if parallel else None
         try:
-            batches = (
-                (source.kind, file, csv_source.index, batch)
-                for batch in batched_list(csv_source.rows(read_issues), BATCH_ROWS)
-            )
+            rows = self._unique_rows(source.kind, csv_source, read_issues)
             with tqdm(desc=f"{source.kind} {source.path.name}", unit=" rows",
                       disable=not self.progress, unit_scale=True) as bar:
-                for mapped_batch in bounded_ordered_map(pool, map_batch, batches,
-                                                        window=4 * self.workers):
-                    if read_issues:
-                        self._count_rejected(source.kind, read_issues)
-                    for mapped in mapped_batch:
-                        self._accept(mapped, file)
-                    bar.update(len(mapped_batch))
-            if read_issues:
-                self._count_rejected(source.kind, read_issues)
+
+                def accept(batch: list[MappedRecord]) -> None:
+                    for mapped in batch:
+                        self._accept(mapped)
+                    bar.update(len(batch))
+                    self._count_rejected(source.kind, read_issues)
+
+                batch_rows = BATCH_ROWS_PARALLEL if channels is not None else BATCH_ROWS
+                jobs = ((source.kind, file, csv_source.index, batch)
+                        for batch in batched_list(rows, batch_rows))
+                if channels is None:
+                    set_state(self._state())
+                    for job in jobs:
+                        accept(map_batch(*job))
+                else:
+                    with channels as paths:
+                        map_in_workers(self._state(), paths, jobs, accept)
+            self._count_rejected(source.kind, read_issues)
         finally:
             csv_source.close()
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+
+    def _unique_rows(self, kind: str, source: CsvSource,
+                     issues: list[Issue]) -> Iterator[CsvRow]:
+        """Rows whose id was not seen before (a repeated id is rejected, pointing at the first)."""
+        position = source.index.get("id")
+        seen = self.seen[kind]
+        for row in source.rows(issues):
+            identifier = row.fields[position].strip() if position is not None else ""
+            if identifier:
+                first = seen.get(identifier)
+                if first is not None:
+                    issues.append(Issue(source.name, row.line, "id",
+                                        f"duplicate {kind} id, first seen at {first}",
+                                        Severity.REJECTED, identifier))
+                    continue
+                seen[identifier] = f"{source.name}:{row.line}"
+            yield row
 
     def _count_rejected(self, kind: str, issues: list[Issue]) -> None:
         for issue in issues:
@@ -157,12 +174,20 @@ class Coordinator:
     def _run_api(self, source: Source) -> None:
         state = self._state()
         read_issues: list[Issue] = []
+        seen = self.seen["datasets"]
         for record in api_json.read_datasets(source.path, read_issues):
+            first = seen.get(record.id)
+            if first is not None:
+                read_issues.append(Issue(record.source.file, record.source.line, "id",
+                                         f"duplicate datasets id, first seen at {first}",
+                                         Severity.REJECTED, record.id))
+                continue
+            seen[record.id] = f"{record.source.file}:{record.source.line}"
             issues = RowIssues(record.source.file, record.source.line, record.id)
             mapped = map_record(record, state, issues)
             if mapped is not None:
                 mapped.line = record.source.line
-                self._accept(mapped, record.source.file)
+                self._accept(mapped)
                 self.report.rows_read["resources"] += len(record.resources)
                 if mapped.status == PUBLISHED:
                     self.report.published["resources"] += len(record.resources)
@@ -170,19 +195,10 @@ class Coordinator:
 
     # -- records ---------------------------------------------------------------------------
 
-    def _accept(self, mapped: MappedRecord, file: str) -> None:
+    def _accept(self, mapped: MappedRecord) -> None:
         kind = mapped.kind
         self.report.rows_read[kind] += 1
         self.report.extend(mapped.issues)
-        if not mapped.id:
-            return
-        first = self.seen[kind].get(mapped.id)
-        if first is not None:
-            self.report.add(Issue(file, mapped.line, "id",
-                                  f"duplicate {kind} id, first seen at {first}",
-                                  Severity.REJECTED, mapped.id))
-            return
-        self.seen[kind][mapped.id] = f"{file}:{mapped.line}"
         if mapped.status == HIDDEN:
             self.report.hidden[kind] += 1
             self._hide(mapped)
@@ -216,15 +232,16 @@ class Coordinator:
                                 or mapped.modified > self.latest_modified):
             self.latest_modified = mapped.modified
 
-    def _add(self, graph: str, kind: str, text: str, digest: int) -> None:
-        self.sink.write(graph, text)
+    def _add(self, graph: str, kind: str, data: bytes, digest: int) -> None:
+        if data:
+            self.target.write(graph, data)
         entry = self.graphs.get(graph)
         total = digest if entry is None else (entry.hash + digest) % HASH_MODULUS
         self.graphs[graph] = GraphEntry(kind, total)
 
     def _add_writer(self, writer: GraphWriter, kind: str) -> None:
-        text = writer.text()
-        self._add(writer.graph_iri, kind, text, content_hash(text))
+        data = writer.text().encode("utf-8")
+        self._add(writer.graph_iri, kind, data, content_hash(data))
         self.report.published[kind] += 1
 
     # -- derived records -------------------------------------------------------------------

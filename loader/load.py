@@ -14,13 +14,13 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 
 from __future__ import annotations
 
-import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
+from loader.channels import loading_channels
 from loader.coordinator import Coordinator, default_workers
 from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
@@ -43,26 +43,50 @@ class LoadOptions:
     progress: bool = False
 
 
-class FileSink:
-    """Streams N-Quads to a file for Oxigraph's bulk loader."""
+class StoreTarget:
+    """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, streamed
+    from workers through :func:`~loader.channels.loading_channels`."""
 
-    def __init__(self, handle: IO[str]) -> None:
-        self.handle = handle
+    FLUSH_BYTES = 64 << 20
 
-    def write(self, graph: str, text: str) -> None:
-        """Append a block (the graph name is inside every line)."""
-        self.handle.write(text)
+    def __init__(self, store: Store, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self.buffer: list[bytes] = []
+        self.buffered = 0
+
+    def write(self, graph: str, data: bytes) -> None:
+        """Buffer a block; bulk-load when the buffer is large."""
+        self.buffer.append(data)
+        self.buffered += len(data)
+        if self.buffered >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Bulk-load what is buffered."""
+        if self.buffer:
+            self.store.bulk_load(b"".join(self.buffer), format=RdfFormat.N_QUADS)
+            self.buffer.clear()
+            self.buffered = 0
+
+    def channels(self, count: int) -> AbstractContextManager[list[str]]:
+        """Pipes that worker processes write N-Quads into, each read by a bulk load."""
+        return loading_channels(self.store, count, self.folder)
 
 
 class GraphCollector:
     """Keeps N-Quads per graph, for replacing whole graphs in an update."""
 
     def __init__(self) -> None:
-        self.blocks: dict[str, list[str]] = {}
+        self.blocks: dict[str, list[bytes]] = {}
 
-    def write(self, graph: str, text: str) -> None:
+    def write(self, graph: str, data: bytes) -> None:
         """Append a block to its graph."""
-        self.blocks.setdefault(graph, []).append(text)
+        self.blocks.setdefault(graph, []).append(data)
+
+    def channels(self, count: int) -> None:
+        """Updates replace graph by graph, in this process."""
+        return None
 
 
 def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport:
@@ -105,25 +129,24 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     report = LoadReport(mode="snapshot")
     generation_id = layout.next_id()
     staging = layout.staging_dir(generation_id)
-    quads_path = staging.with_name(staging.name + ".nq")
     ctx = MappingContext.create(base_iri)
     try:
-        with quads_path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
-            coordinator = Coordinator(ctx, base_iri, report, FileSink(handle),
-                                      workers=options.workers or default_workers(),
-                                      progress=options.progress)
-            coordinator.run(sources)
-        store = Store(str(staging))
-        store.bulk_load(path=str(quads_path), format=RdfFormat.N_QUADS)
+        store = Store(str(staging / "store"))
+        target = StoreTarget(store, staging)
+        coordinator = Coordinator(ctx, base_iri, report, target,
+                                  workers=options.workers or default_workers(),
+                                  progress=options.progress)
+        coordinator.run(sources)
+        target.flush()
         store.flush()
         report.quads = len(store)
-        del store
-        quads_path.unlink()
+        del store, target
         report.generation = generation_id
-        layout.publish(staging, generation_id, _manifest(report, base_iri, parent, coordinator),
+        layout.publish(staging / "store", generation_id,
+                       _manifest(report, base_iri, parent, coordinator),
                        coordinator.graphs, report.to_json())
+        staging.rmdir()
     except BaseException:
-        quads_path.unlink(missing_ok=True)
         layout.clean_staging()
         raise
     return report
@@ -142,10 +165,10 @@ def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphColl
                 if quad.predicate == distribution
                 or str(quad.subject).startswith(f"<{resources_prefix}")]
         if kept:
-            text = (serialize(kept, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
-            blocks.append(text)
+            data = serialize(kept, format=RdfFormat.N_QUADS) or b""
+            blocks.append(data)
             coordinator.graphs[graph] = GraphEntry(
-                entry.kind, (entry.hash + content_hash(text)) % HASH_MODULUS)
+                entry.kind, (entry.hash + content_hash(data)) % HASH_MODULUS)
 
 
 def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base_iri: str,
@@ -157,7 +180,6 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
     parent_graphs = layout.graphs(parent)
     generation_id = layout.next_id()
     staging = layout.staging_dir(generation_id)
-    os.rmdir(staging)
     ctx = MappingContext.create(base_iri)
     collector = GraphCollector()
     coordinator = Coordinator(ctx, base_iri, report, collector,
@@ -166,8 +188,8 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
     coordinator.latest_modified = parent.manifest.get("latest_modified")
     try:
         coordinator.run(sources)
-        Store.read_only(str(parent.path)).backup(str(staging))
-        store = Store(str(staging))
+        Store.read_only(str(parent.path)).backup(str(staging / "store"))
+        store = Store(str(staging / "store"))
         if not any(source.kind == "resources" or source.format == "api" for source in sources):
             _carry_distributions(store, ctx, collector, coordinator)
         for graph in coordinator.removed_graphs:
@@ -176,7 +198,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             node = NamedNode(graph)
             if store.contains_named_graph(node):
                 store.remove_graph(node)
-            store.load("".join(blocks).encode("utf-8"), format=RdfFormat.N_QUADS)
+            store.load(b"".join(blocks), format=RdfFormat.N_QUADS)
         store.flush()
         report.quads = len(store)
         del store
@@ -184,8 +206,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
         report.generation = generation_id
-        layout.publish(staging, generation_id, _manifest(report, base_iri, parent, coordinator),
-                       graphs, report.to_json())
+        layout.publish(staging / "store", generation_id,
+                       _manifest(report, base_iri, parent, coordinator), graphs, report.to_json())
+        staging.rmdir()
     except BaseException:
         layout.clean_staging()
         raise

@@ -60,7 +60,7 @@ class MappedRecord:
     kind: str
     id: str
     graph: str
-    text: str
+    text: bytes
     hash: int
     issues: list[Issue]
     status: str = PUBLISHED
@@ -86,13 +86,6 @@ class WorkerState:
 _STATE: list[WorkerState] = []
 
 
-def init_worker(base_iri: str, datasets: dict[str, DatasetFacts],
-                hidden_datasets: frozenset[str], published_datasets: Container[str]) -> None:
-    """Pool initializer: build this process's state once."""
-    _STATE[:] = [WorkerState(MappingContext.create(base_iri), datasets, hidden_datasets,
-                             published_datasets)]
-
-
 def set_state(state: WorkerState) -> None:
     """Use ``state`` for in-process mapping."""
     _STATE[:] = [state]
@@ -115,7 +108,7 @@ def map_batch(kind: str, file: str, index: dict[str, int],
         record = reader.parse_row(RowView(index, row.fields), SourceRef(file, row.line), issues)
         mapped = map_record(record, state, issues) if record is not None else None
         if mapped is None:
-            mapped = MappedRecord(reader.KIND, issues.record_id, "", "", 0, issues.issues,
+            mapped = MappedRecord(reader.KIND, issues.record_id, "", b"", 0, issues.issues,
                                   status=REJECTED)
         mapped.line = row.line
         out.append(mapped)
@@ -146,18 +139,18 @@ def map_record(record: object, state: WorkerState, issues: RowIssues) -> MappedR
 
 
 def _hidden(kind: str, record_id: str, issues: RowIssues) -> MappedRecord:
-    return MappedRecord(kind, record_id, "", "", 0, issues.issues, status=HIDDEN)
+    return MappedRecord(kind, record_id, "", b"", 0, issues.issues, status=HIDDEN)
 
 
 def _mapped(kind: str, record_id: str, writer: GraphWriter, issues: RowIssues) -> MappedRecord:
-    text = writer.text()
-    graph = writer.graph_iri
-    return MappedRecord(kind, record_id, graph, text, content_hash(text), issues.issues)
+    data = writer.text().encode("utf-8")
+    return MappedRecord(kind, record_id, writer.graph_iri, data, content_hash(data),
+                        issues.issues)
 
 
 def _dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -> MappedRecord:
     if record.hidden:
-        return MappedRecord("datasets", record.id, ctx.iris.dataset(record.id), "", 0,
+        return MappedRecord("datasets", record.id, ctx.iris.dataset(record.id), b"", 0,
                             issues.issues, status=HIDDEN)
     writer = map_dataset(record, ctx, issues)
     licence = resolve_licence(record.license, ctx.alignments, "license", None)

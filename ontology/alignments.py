@@ -73,6 +73,8 @@ class Alignments:
     format_media_types: dict[str, str]
     hvd_categories: dict[str, str]
     zones: dict[str, Zone]
+    media_types: frozenset[str]
+    """The IANA media types ldcat links to (those of the file-type table)."""
 
     def licence(self, value: str) -> Licence | None:
         """The licence for a udata licence id or title; ``None`` if the table lacks it."""
@@ -85,11 +87,6 @@ class Alignments:
     def file_type(self, value: str) -> str | None:
         """The EU file-type IRI for a udata format string."""
         return self.file_types.get(fold(value).lstrip("."))
-
-    @property
-    def media_types(self) -> frozenset[str]:
-        """The IANA media types ldcat links to (those of the file-type table)."""
-        return frozenset(self.format_media_types.values())
 
     def media_type(self, mime: str, format_name: str) -> str | None:
         """The IANA media-type IRI for a MIME type (or, failing that, for the format).
@@ -152,4 +149,5 @@ def load_alignments() -> Alignments:
         for row in _table("zones.tsv")
     }
     zones.setdefault("country:fr", Zone(EU_COUNTRY.FRA, "France"))
-    return Alignments(licences, frequencies, file_types, format_media_types, hvd, zones)
+    return Alignments(licences, frequencies, file_types, format_media_types, hvd, zones,
+                      frozenset(format_media_types.values()))

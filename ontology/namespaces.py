@@ -14,15 +14,15 @@ class Namespace:
     methods, not IRIs.
     """
 
-    __slots__ = ("iri",)
-
     def __init__(self, iri: str) -> None:
         self.iri = iri
 
     def __getattr__(self, local_name: str) -> str:
         if local_name.startswith("__"):
             raise AttributeError(local_name)
-        return self.iri + local_name
+        term = self.iri + local_name
+        self.__dict__[local_name] = term  # later lookups skip __getattr__ (hot path)
+        return term
 
     def __str__(self) -> str:
         return self.iri

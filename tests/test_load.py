@@ -233,6 +233,21 @@ load([Path(sys.argv[1])], Path(sys.argv[2]), LoadOptions(base_iri=sys.argv[3], w
 """
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().decode(errors="replace")
+                status = (entry / "stat").read_text().split()[2]
+            except OSError:
+                continue
+            if text in command and status != "Z":
+                found.append(int(entry.name))
+    return found
+
+
 def test_sigkill_midway_keeps_previous_generation(tmp_path: Path, real_export: Path) -> None:
     store = tmp_path / "store"
     load(demo_sources(), store, OPTIONS)
@@ -252,6 +267,11 @@ def test_sigkill_midway_keeps_previous_generation(tmp_path: Path, real_export: P
     assert staging_seen, "the load never started building"
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # Its mapping workers die with it (no orphan keeps running or holding files).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _processes_mentioning(str(store)):
+        time.sleep(0.1)
+    assert not _processes_mentioning(str(store))
     current = StoreLayout(store).current()
     assert current is not None
     assert current.id == previous.id

@@ -195,3 +195,23 @@ def test_api_page_that_is_not_json(write_csv: Callable[..., Path]) -> None:
     path = write_csv("page.json", '{"data": [')
     with pytest.raises(SourceError, match="not a udata API JSON page"):
         list(api_json.read_datasets(path, []))
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/a?b=c#d", "http://example.org:8080/x/%C3%A9", "https://a.b/c#d#e",
+    "https://example.org/a%zz", "https://exa mple.org/", "https://example.org/é",
+    "http://[::1]:80/x", "https://example.org:99999999/", "ftp://files.example.org/a.csv",
+    "https://-bad-.org/", "https://example.org/a|b", "mailto:x@example.org", "https://",
+])
+def test_every_accepted_url_is_a_valid_iri(url: str) -> None:
+    from pyoxigraph import NamedNode
+
+    from loader.readers.fields import parse_url
+
+    issues = RowIssues("f", 1)
+    parsed = parse_url(url, "url", issues)
+    if parsed is None:
+        assert issues.issues
+    else:
+        NamedNode(parsed)
+        assert parsed.startswith(("http://", "https://", "ftp://"))

@@ -25,7 +25,6 @@ def map_distribution(resource: ResourceRecord, writer: GraphWriter, *, dataset_i
     subject = ctx.iris.resource(resource.id)
     writer.iri(dataset_iri, DCAT.distribution, subject)
     writer.type(subject, DCAT.Distribution)
-    writer.literal(subject, DCT.identifier, resource.id)
     if resource.title:
         writer.literal(subject, DCT.title, resource.title, lang="fr")
     if resource.description:

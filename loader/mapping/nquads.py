@@ -98,13 +98,13 @@ class GraphWriter:
         return "".join(self.lines)
 
 
-def content_hash(text: str) -> int:
+def content_hash(data: bytes) -> int:
     """A 128-bit hash of a block of N-Quads; blocks of one graph combine by addition.
 
     Adding block hashes (mod 2**128) gives a graph hash that does not depend on the order in
     which a dataset's own lines and its resources' lines arrived.
     """
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big")
 
 
 HASH_MODULUS = 1 << 128

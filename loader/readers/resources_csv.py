@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from loader.readers.fields import RowIssues, parse_bool, parse_count, parse_datetime, parse_url
 from loader.readers.rowview import RowView
 from loader.records import Checksum, ResourceRecord, SourceRef
@@ -9,6 +11,7 @@ from loader.records import Checksum, ResourceRecord, SourceRef
 KIND = "resources"
 SIGNATURE = frozenset({"dataset.id", "id", "url", "checksum.type"})
 REQUIRED = ("dataset.id", "id", "url")
+_HEX = re.compile("[0-9a-f]+")
 CHECKSUM_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 
 
@@ -21,7 +24,7 @@ def parse_checksum(kind: str, value: str, issues: RowIssues) -> Checksum | None:
     if expected is None:
         issues.warn("checksum.type", f"unknown checksum algorithm {kind!r}; checksum dropped")
         return None
-    if len(value) != expected or not all(char in "0123456789abcdef" for char in value):
+    if len(value) != expected or _HEX.fullmatch(value) is None:
         issues.warn("checksum.value", f"not a {kind} hex digest; checksum dropped")
         return None
     return Checksum(kind, value)

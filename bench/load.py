@@ -1,0 +1,197 @@
+"""Full-scale load benchmark: the real data.gouv.fr export + generated resources.
+
+Measures, in one run on this machine (ratios, since these machines are noisy):
+
+1. ``ldcat load`` of the datasets export and the generated resources export into a published
+   generation (wall time, peak RSS of the whole process tree);
+2. pyoxigraph's own on-disk ``bulk_load`` of the same triples given as a ready N-Triples file
+   (the engine's limit: ldcat's target is at most 1.5x this);
+3. rdflib building the same graph in memory (what udata and ckanext-dcat do), on a prefix of
+   the triples and extrapolated linearly (the whole graph does not fit in this machine's
+   memory with rdflib).
+
+    python bench/load.py [--rdflib-triples 1000000] [--out bench/out]
+
+Results are appended to BENCHMARKS.md with the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+EXPORT = SHARED / "data" / "export-dataset-20260116-055249.csv.gz"
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            total = 0
+            try:
+                processes = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
+    """Run ``command``; wall seconds, peak RSS of its process tree, stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=PROJECT)
+    with PeakRss(process.pid) as rss:
+        output, _ = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{command[:3]} failed with {process.returncode}")
+    return time.perf_counter() - started, rss.peak, output
+
+
+BULK_LOAD = """
+import sys, time, pyoxigraph as ox
+store = ox.Store(sys.argv[1])
+store.bulk_load(path=sys.argv[2], format=ox.RdfFormat.N_TRIPLES)
+store.flush()
+print(len(store))
+"""
+
+DUMP_TRIPLES = """
+import sys, pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+quads = sys.argv[2] + ".nq"
+store.dump(output=quads, format=ox.RdfFormat.N_QUADS)
+with open(quads, "rb") as source, open(sys.argv[2], "wb", buffering=1 << 20) as out:
+    for line in source:
+        triple = line.rsplit(b" ", 2)[0]
+        out.write(triple + b" .\n")
+import os
+os.unlink(quads)
+"""
+
+RDFLIB = """
+import sys, time, itertools, rdflib
+lines = []
+with open(sys.argv[1], encoding="utf-8") as handle:
+    lines = list(itertools.islice(handle, int(sys.argv[2])))
+started = time.perf_counter()
+graph = rdflib.Graph()
+graph.parse(data="".join(lines), format="nt")
+print(len(graph), time.perf_counter() - started)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "out")
+    parser.add_argument("--rdflib-triples", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=0)
+    args = parser.parse_args()
+    if not EXPORT.exists():
+        raise SystemExit(f"{EXPORT} is absent: this benchmark needs ../shared")
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    resources = out / "resources.csv.gz"
+    if not resources.exists():
+        subprocess.run([sys.executable, str(PROJECT / "bench" / "generate_resources.py"),
+                        str(EXPORT), str(resources)], check=True)
+
+    store = out / "store"
+    shutil.rmtree(store, ignore_errors=True)
+    ldcat = [sys.executable, "-m", "ldcat.cli", "load", str(EXPORT), str(resources),
+             "--store", str(store), "--quiet", "--workers", str(args.workers)]
+    load_seconds, load_rss, load_output = timed_subprocess(ldcat)
+    manifest_path = sorted((store / "generations").glob("g*.json"))[-1]
+    manifest = json.loads(manifest_path.read_text())
+
+    triples_file = out / "same-triples.nt"
+    subprocess.run([sys.executable, "-c", DUMP_TRIPLES, str(store / "current"),
+                    str(triples_file)], check=True, cwd=PROJECT)
+    reference_store = out / "reference-store"
+    shutil.rmtree(reference_store, ignore_errors=True)
+    bulk_seconds, bulk_rss, bulk_output = timed_subprocess(
+        [sys.executable, "-c", BULK_LOAD, str(reference_store), str(triples_file)])
+    triples = int(bulk_output.strip())
+
+    _, _, rdflib_output = timed_subprocess(
+        [sys.executable, "-c", RDFLIB, str(triples_file), str(args.rdflib_triples)])
+    rdflib_count, rdflib_seconds = rdflib_output.split()
+    rdflib_total = float(rdflib_seconds) * triples / int(rdflib_count)
+
+    gib = 1 << 30
+    rows = [
+        ("ldcat load (datasets + resources -> published generation)",
+         f"{load_seconds:.1f} s", f"{load_rss / gib:.2f} GiB", "1.00"),
+        ("pyoxigraph bulk_load, same triples as ready N-Triples",
+         f"{bulk_seconds:.1f} s", f"{bulk_rss / gib:.2f} GiB",
+         f"{load_seconds / bulk_seconds:.2f}x (ldcat / bulk_load)"),
+        (f"rdflib in-memory graph ({int(rdflib_count):,} triples, extrapolated)",
+         f"{rdflib_total:.0f} s", "n/a", f"{rdflib_total / load_seconds:.1f}x slower than ldcat"),
+    ]
+    command = "python bench/load.py " + " ".join(sys.argv[1:])
+    lines = [
+        f"## Full load ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / gib:.0f} GiB, "
+        f"Python {platform.python_version()}  ",
+        f"Input: {EXPORT.name} (121,074 datasets) + generated resources "
+        f"({manifest['published'].get('resources', 0):,}); "
+        f"{manifest['quads']:,} quads in the generation, {triples:,} distinct triples.",
+        "",
+        "| step | wall | peak RSS | ratio |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+        "```",
+        load_output.strip(),
+        "```",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    benchmarks = PROJECT / "BENCHMARKS.md"
+    existing = benchmarks.read_text() if benchmarks.exists() else "# Benchmarks\n\n"
+    benchmarks.write_text(existing.rstrip() + "\n\n" + text)
+    triples_file.unlink()
+    shutil.rmtree(reference_store, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
