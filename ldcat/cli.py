@@ -38,8 +38,9 @@ def _build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("--store", required=True, type=Path, help="store directory")
     load_parser.add_argument("--update", action="store_true",
                              help="change only the given records (default: snapshot)")
-    load_parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI,
-                             help=f"public base IRI of minted IRIs (default {DEFAULT_BASE_IRI})")
+    load_parser.add_argument("--base-iri", default=None,
+                             help="public base IRI of minted IRIs (default: the current "
+                                  f"generation's, else {DEFAULT_BASE_IRI})")
     load_parser.add_argument("--workers", type=int, default=0,
                              help="mapping processes (default: one per core)")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")

@@ -1,9 +1,10 @@
-"""Streaming N-Quads into Oxigraph's bulk loader from several writers at once.
+"""Loading the part files that mapping workers write, one bulk load at a time.
 
-Each channel is a named pipe read by one ``Store.bulk_load`` running in a thread (pyoxigraph
-releases the GIL while loading, and concurrent bulk loads into one store are how Oxigraph
-uses more than one core). Mapping workers open a channel each and write their N-Quads to it
-directly, so mapped text never travels back through the coordinating process.
+Workers write N-Quads into part files of bounded size and hand each finished part over;
+a single loader thread bulk-loads the parts in turn while the workers go on mapping. One bulk
+load at a time keeps the loader's memory to what Oxigraph needs for one load (two concurrent
+loads doubled it), and a part is only ever loaded whole, so a worker that dies mid-part can
+never feed the store a truncated line.
 
 The loads are ``lenient`` (Oxigraph skips re-validating IRIs, ~15% faster): every IRI in
 ldcat's output is either minted by ldcat or checked by the readers (``parse_url`` accepts only
@@ -13,85 +14,73 @@ the test suite exercises that check on every load.
 
 from __future__ import annotations
 
-import fcntl
-import os
+import queue
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-F_SETPIPE_SZ = 1031
-PIPE_BYTES = 1 << 20
+PART_BYTES = 256 << 20
+"""A worker starts a new part file once its current one has grown past this size."""
 
 
 class LoaderFailed(RuntimeError):
-    """A bulk load reading a channel failed (its error is the cause)."""
+    """Bulk-loading a part failed (its error is the cause)."""
 
 
-def widen_pipe(descriptor: int) -> None:
-    """Ask for a 1 MiB pipe buffer (fewer wake-ups); keep the default if refused."""
-    with suppress(OSError):
-        fcntl.fcntl(descriptor, F_SETPIPE_SZ, PIPE_BYTES)
+class PartLoader:
+    """A thread that bulk-loads submitted part files into a store, in submission order."""
+
+    def __init__(self, store: Store, directory: Path) -> None:
+        self.store = store
+        self.directory = directory
+        self._parts: queue.Queue[Path | None] = queue.Queue()
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def submit(self, part: Path) -> None:
+        """Load ``part`` (a complete N-Quads file) and delete it afterwards."""
+        if self._errors:
+            raise LoaderFailed(f"bulk load failed: {self._errors[0]}") from self._errors[0]
+        self._parts.put(part)
+
+    def _run(self) -> None:
+        while (part := self._parts.get()) is not None:
+            if self._errors:
+                part.unlink(missing_ok=True)
+                continue
+            try:
+                self.store.bulk_load(path=str(part), format=RdfFormat.N_QUADS, lenient=True)
+            except BaseException as error:  # handed to the caller by close()
+                self._errors.append(error)
+            part.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Wait for every submitted part; :class:`LoaderFailed` if one failed."""
+        self._parts.put(None)
+        self._thread.join()
+        if self._errors:
+            raise LoaderFailed(f"bulk load failed: {self._errors[0]}") from self._errors[0]
 
 
 @contextmanager
-def loading_channels(store: Store, count: int, folder: Path) -> Iterator[list[str]]:
-    """``count`` pipe paths whose contents are bulk-loaded into ``store`` as N-Quads.
-
-    Every path must be opened for writing exactly once (and closed) inside the ``with``
-    block. On exit the loads are awaited; :class:`LoaderFailed` if one failed.
-    """
-    directory = Path(tempfile.mkdtemp(prefix=".channels-", dir=folder))
-    paths = [str(directory / f"channel-{number}.nq") for number in range(count)]
-    errors: list[BaseException] = []
-
-    def load(path: str) -> None:
-        try:
-            store.bulk_load(path=path, format=RdfFormat.N_QUADS, lenient=True)
-        except BaseException as error:  # reported to the caller below
-            errors.append(error)
-
-    for path in paths:
-        os.mkfifo(path)
-    threads = [threading.Thread(target=load, args=(path,), daemon=True) for path in paths]
-    for thread in threads:
-        thread.start()
+def part_loader(store: Store, folder: Path) -> Iterator[PartLoader]:
+    """A :class:`PartLoader` with a fresh part directory under ``folder``, closed on exit."""
+    directory = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
+    loader = PartLoader(store, directory)
     try:
-        yield paths
+        yield loader
+    except BaseException:
+        loader._errors.append(RuntimeError("aborted"))
+        loader._parts.put(None)
+        loader._thread.join()
+        raise
+    else:
+        loader.close()
     finally:
-        for path in paths:
-            _release_reader(path)
-        for thread in threads:
-            thread.join()
-        for path in paths:
-            os.unlink(path)
-        directory.rmdir()
-    if errors:
-        raise LoaderFailed(f"bulk load failed: {errors[0]}") from errors[0]
-
-
-def _release_reader(path: str) -> None:
-    """Unblock a loader still waiting for a writer that never came (it then sees EOF)."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError:
-        return
-    os.close(descriptor)
-
-
-def open_channel(path: str) -> int:
-    """Open a channel for writing (blocks until its loader reads); returns the descriptor."""
-    descriptor = os.open(path, os.O_WRONLY)
-    widen_pipe(descriptor)
-    return descriptor
-
-
-def write_all(descriptor: int, data: bytes) -> None:
-    """Write every byte of ``data`` to ``descriptor``."""
-    view = memoryview(data)
-    while view:
-        written = os.write(descriptor, view)
-        view = view[written:]
+        shutil.rmtree(directory, ignore_errors=True)

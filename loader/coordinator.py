@@ -19,6 +19,7 @@ from typing import Protocol
 from tqdm import tqdm
 
 from loader.batching import batched_list
+from loader.channels import PartLoader
 from loader.generations import GraphEntry
 from loader.mapping.catalog import map_catalog, map_theme
 from loader.mapping.context import MappingContext
@@ -54,8 +55,8 @@ class QuadTarget(Protocol):
     def write(self, graph: str, data: bytes) -> None:
         """Add a block of N-Quads belonging to record graph ``graph``."""
 
-    def channels(self, count: int) -> AbstractContextManager[list[str]] | None:
-        """``count`` loading channels for worker processes, or ``None`` if unsupported."""
+    def part_loader(self) -> AbstractContextManager[PartLoader] | None:
+        """A loader for part files written by worker processes, or ``None`` if unsupported."""
 
 
 @dataclass(slots=True)
@@ -111,6 +112,8 @@ class Coordinator:
             else:
                 self._run_csv(source)
         self._finish()
+        # Workers answer in any order: sort so the report reads (and diffs) deterministically.
+        self.report.issues.sort(key=lambda issue: (issue.file, issue.line, issue.column))
 
     def _state(self) -> WorkerState:
         return WorkerState(self.ctx, self.dataset_facts, frozenset(self.hidden_datasets),
@@ -121,7 +124,7 @@ class Coordinator:
         file = csv_source.name
         read_issues: list[Issue] = []
         parallel = self.workers > 1 and source.path.stat().st_size >= PARALLEL_MIN_BYTES
-        channels = self.target.channels(self.workers) if parallel else None
+        loader = self.target.part_loader() if parallel else None
         try:
             rows = self._unique_rows(source.kind, csv_source, read_issues)
             with tqdm(desc=f"{source.kind} {source.path.name}", unit=" rows",
@@ -133,16 +136,16 @@ class Coordinator:
                     bar.update(len(batch))
                     self._count_rejected(source.kind, read_issues)
 
-                batch_rows = BATCH_ROWS_PARALLEL if channels is not None else BATCH_ROWS
+                batch_rows = BATCH_ROWS_PARALLEL if loader is not None else BATCH_ROWS
                 jobs = ((source.kind, file, csv_source.index, batch)
                         for batch in batched_list(rows, batch_rows))
-                if channels is None:
+                if loader is None:
                     set_state(self._state())
                     for job in jobs:
                         accept(map_batch(*job))
                 else:
-                    with channels as paths:
-                        map_in_workers(self._state(), paths, jobs, accept)
+                    with loader as parts:
+                        map_in_workers(self._state(), self.workers, parts, jobs, accept)
             self._count_rejected(source.kind, read_issues)
         finally:
             csv_source.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from loader.channels import loading_channels
+from loader.channels import PartLoader, part_loader
 from loader.coordinator import Coordinator, default_workers
 from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
@@ -37,15 +37,16 @@ DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
 class LoadOptions:
     """How to load: base IRI, mode, parallelism, progress display."""
 
-    base_iri: str = DEFAULT_BASE_IRI
+    base_iri: str | None = None
+    """Public base IRI; by default the current generation's, else :data:`DEFAULT_BASE_IRI`."""
     update: bool = False
     workers: int = 0
     progress: bool = False
 
 
 class StoreTarget:
-    """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, streamed
-    from workers through :func:`~loader.channels.loading_channels`."""
+    """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, or as part
+    files written by workers (:func:`~loader.channels.part_loader`)."""
 
     FLUSH_BYTES = 64 << 20
 
@@ -69,9 +70,9 @@ class StoreTarget:
             self.buffer.clear()
             self.buffered = 0
 
-    def channels(self, count: int) -> AbstractContextManager[list[str]]:
-        """Pipes that worker processes write N-Quads into, each read by a bulk load."""
-        return loading_channels(self.store, count, self.folder)
+    def part_loader(self) -> AbstractContextManager[PartLoader]:
+        """A loader thread for the part files worker processes write."""
+        return part_loader(self.store, self.folder)
 
 
 class GraphCollector:
@@ -84,7 +85,7 @@ class GraphCollector:
         """Append a block to its graph."""
         self.blocks.setdefault(graph, []).append(data)
 
-    def channels(self, count: int) -> None:
+    def part_loader(self) -> None:
         """Updates replace graph by graph, in this process."""
         return None
 
@@ -95,7 +96,8 @@ def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport
     Raises :class:`SourceError` (nothing published) when a source is unusable, and
     ``ValueError`` for a bad base IRI or an update without a published generation.
     """
-    base_iri = check_base_iri(options.base_iri)
+    if options.base_iri is not None:
+        check_base_iri(options.base_iri)
     if not paths:
         raise SourceError("no source given")
     sources = [detect_source(path) for path in paths]
@@ -103,6 +105,8 @@ def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport
     with layout.lock():
         layout.clean_staging()
         parent = layout.current()
+        base_iri = check_base_iri(options.base_iri or (parent.base_iri if parent else "")
+                                  or DEFAULT_BASE_IRI)
         if options.update and parent is None:
             raise ValueError(f"{store_dir}: --update needs a published generation; "
                              "load a snapshot first")

@@ -1,8 +1,9 @@
-"""Mapping worker processes: batches in through a bounded queue, N-Quads out to a channel.
+"""Mapping worker processes: batches in through a bounded queue, N-Quads out to part files.
 
 Each worker is forked with the coordinator's :class:`~loader.workers.WorkerState` (so the
-facts of already-mapped datasets come along for free), writes the N-Quads of every batch to
-its own loading channel, and sends back only the small per-record metadata.
+facts of already-mapped datasets come along for free), appends the N-Quads of every batch to
+its current part file, hands finished parts to the loader, and sends back only the small
+per-record metadata: mapped text never travels back through the coordinating process.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import signal
 import traceback
 from collections.abc import Callable, Iterable
 from multiprocessing.queues import Queue
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from loader.channels import open_channel, write_all
+from loader.channels import PART_BYTES, PartLoader
 from loader.workers import MappedRecord, WorkerState, map_batch, set_state
 
 PR_SET_PDEATHSIG = 1
@@ -45,39 +47,69 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(state: WorkerState, channel: str, jobs: Queue[Job | None],
+class _PartWriter:
+    """A worker's current part file, replaced once it has grown past ``PART_BYTES``."""
+
+    def __init__(self, directory: Path, results: Queue[tuple[str, Any]]) -> None:
+        self.directory = directory
+        self.results = results
+        self.number = 0
+        self.handle: BinaryIO | None = None
+        self.path: Path | None = None
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if self.handle is None:
+            self.number += 1
+            self.path = self.directory / f"part-{os.getpid()}-{self.number:04d}.nq"
+            self.handle = self.path.open("wb", buffering=1 << 20)
+            self.size = 0
+        self.handle.write(data)
+        self.size += len(data)
+        if self.size >= PART_BYTES:
+            self.close()
+
+    def close(self) -> None:
+        """Finish the current part and hand it to the loader."""
+        if self.handle is not None:
+            self.handle.close()
+            self.results.put(("part", self.path))
+            self.handle = None
+
+
+def _worker_main(state: WorkerState, directory: Path, jobs: Queue[Job | None],
                  results: Queue[tuple[str, Any]], parent: int) -> None:
     _die_with_parent(parent)
     try:
         set_state(state)
-        descriptor = open_channel(channel)
-        try:
-            while (job := jobs.get()) is not None:
-                mapped = map_batch(*job)
-                write_all(descriptor, b"".join(record.text for record in mapped))
-                for record in mapped:
-                    record.text = b""
-                results.put(("batch", mapped))
-        finally:
-            os.close(descriptor)
+        parts = _PartWriter(directory, results)
+        while (job := jobs.get()) is not None:
+            mapped = map_batch(*job)
+            parts.write(b"".join(record.text for record in mapped))
+            for record in mapped:
+                record.text = b""
+            results.put(("batch", mapped))
+        parts.close()
         results.put(("done", None))
     except BaseException:
         results.put(("error", traceback.format_exc()))
 
 
-def map_in_workers(state: WorkerState, channels: list[str], jobs_in: Iterable[Job],
-                   accept: Callable[[list[MappedRecord]], None]) -> None:
-    """Map every job in one forked worker per channel; ``accept`` gets each batch's metadata.
+def map_in_workers(state: WorkerState, count: int, loader: PartLoader,
+                   jobs_in: Iterable[Job], accept: Callable[[list[MappedRecord]], None]) -> None:
+    """Map every job in ``count`` forked workers; ``accept`` gets each batch's metadata and
+    ``loader`` each finished part file.
 
     Batches may come back in any order (the store does not care; hashes add up the same).
     """
     context = multiprocessing.get_context("fork")
-    jobs: Queue[Job | None] = context.Queue(maxsize=2 * len(channels))
+    jobs: Queue[Job | None] = context.Queue(maxsize=2 * count)
     results: Queue[tuple[str, Any]] = context.Queue()
     parent = os.getpid()
     workers = [context.Process(target=_worker_main,
-                               args=(state, channel, jobs, results, parent), daemon=True)
-               for channel in channels]
+                               args=(state, loader.directory, jobs, results, parent),
+                               daemon=True)
+               for _ in range(count)]
     for worker in workers:
         worker.start()
     finished = 0
@@ -87,6 +119,8 @@ def map_in_workers(state: WorkerState, channels: list[str], jobs_in: Iterable[Jo
         kind, payload = message
         if kind == "batch":
             accept(payload)
+        elif kind == "part":
+            loader.submit(payload)
         elif kind == "done":
             finished += 1
         else:

@@ -285,3 +285,18 @@ def test_sigkill_midway_keeps_previous_generation(tmp_path: Path, real_export: P
     assert not [p for p in (store / "generations").iterdir() if p.name.startswith(".staging")]
     manifest = json.loads((store / "generations" / f"{report.generation}.json").read_text())
     assert manifest["parent"] == previous.id
+
+
+def test_later_loads_keep_the_stores_base_iri(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    datasets = _write(tmp_path, "datasets.csv", DATASET_HEADER, [dataset_row("d1")])
+    load([datasets], store, OPTIONS)
+    load([datasets], store, LoadOptions(workers=1, update=True))
+    load([datasets], store, LoadOptions(workers=1))
+    current = StoreLayout(store).current()
+    assert current is not None
+    assert current.base_iri == BASE
+    assert ask(store, f"<{BASE}/datasets/d1> a <http://www.w3.org/ns/dcat#Dataset>")
+    with pytest.raises(ValueError, match="keep the base IRI"):
+        load([datasets], store, LoadOptions(base_iri="https://other.example", update=True,
+                                            workers=1))

@@ -147,6 +147,9 @@ class CsvSource:
                     fields[0][:40] if fields else "",
                 ))
                 continue
+            if _ESCAPED_BYTE.search("".join(fields)) is None:
+                yield CsvRow(start, fields)
+                continue
             for position, value in enumerate(fields):
                 if not value.isascii() and _ESCAPED_BYTE.search(value):
                     fields[position] = repair_undecodable(value)
