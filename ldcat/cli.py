@@ -43,6 +43,9 @@ def _build_parser() -> argparse.ArgumentParser:
                                   f"generation's, else {DEFAULT_BASE_IRI})")
     load_parser.add_argument("--workers", type=int, default=0,
                              help="mapping processes (default: one per core)")
+    load_parser.add_argument("--load-threads", type=int, default=1,
+                             help="concurrent bulk loads (default 1; 2 is faster on large "
+                                  "loads but holds about twice the memory)")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
     load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
@@ -75,6 +78,7 @@ def _print_issues(report_issues: list[object], limit: int = 20) -> None:
 def run_load(args: argparse.Namespace) -> int:
     """``ldcat load``."""
     options = LoadOptions(base_iri=args.base_iri, update=args.update, workers=args.workers,
+                          load_threads=args.load_threads,
                           progress=sys.stderr.isatty() and not args.quiet)
     try:
         report = load(args.sources, args.store, options)

@@ -33,21 +33,38 @@ class LoaderFailed(RuntimeError):
 
 
 class PartLoader:
-    """A thread that bulk-loads submitted part files into a store, in submission order."""
+    """Threads that bulk-load submitted part files into a store.
 
-    def __init__(self, store: Store, directory: Path) -> None:
+    One thread (the default) keeps one bulk load's memory; each more thread runs another
+    bulk load at the same time (pyoxigraph releases the GIL), trading memory for time.
+    """
+
+    def __init__(self, store: Store, directory: Path, threads: int = 1) -> None:
         self.store = store
         self.directory = directory
         self._parts: queue.Queue[Path | None] = queue.Queue()
         self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, daemon=True)
+                         for _ in range(max(1, threads))]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, part: Path) -> None:
         """Load ``part`` (a complete N-Quads file) and delete it afterwards."""
         if self._errors:
             raise LoaderFailed(f"bulk load failed: {self._errors[0]}") from self._errors[0]
         self._parts.put(part)
+
+    def _stop(self) -> None:
+        for _ in self._threads:
+            self._parts.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def abort(self) -> None:
+        """Load nothing more (parts still queued are deleted) and wait for the threads."""
+        self._errors.append(RuntimeError("aborted"))
+        self._stop()
 
     def _run(self) -> None:
         while (part := self._parts.get()) is not None:
@@ -62,23 +79,20 @@ class PartLoader:
 
     def close(self) -> None:
         """Wait for every submitted part; :class:`LoaderFailed` if one failed."""
-        self._parts.put(None)
-        self._thread.join()
+        self._stop()
         if self._errors:
             raise LoaderFailed(f"bulk load failed: {self._errors[0]}") from self._errors[0]
 
 
 @contextmanager
-def part_loader(store: Store, folder: Path) -> Iterator[PartLoader]:
+def part_loader(store: Store, folder: Path, threads: int = 1) -> Iterator[PartLoader]:
     """A :class:`PartLoader` with a fresh part directory under ``folder``, closed on exit."""
     directory = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
-    loader = PartLoader(store, directory)
+    loader = PartLoader(store, directory, threads)
     try:
         yield loader
     except BaseException:
-        loader._errors.append(RuntimeError("aborted"))
-        loader._parts.put(None)
-        loader._thread.join()
+        loader.abort()
         raise
     else:
         loader.close()

@@ -41,6 +41,8 @@ class LoadOptions:
     """Public base IRI; by default the current generation's, else :data:`DEFAULT_BASE_IRI`."""
     update: bool = False
     workers: int = 0
+    load_threads: int = 1
+    """Concurrent bulk loads: each one more is faster and holds another load's memory."""
     progress: bool = False
 
 
@@ -50,9 +52,10 @@ class StoreTarget:
 
     FLUSH_BYTES = 64 << 20
 
-    def __init__(self, store: Store, folder: Path) -> None:
+    def __init__(self, store: Store, folder: Path, load_threads: int = 1) -> None:
         self.store = store
         self.folder = folder
+        self.load_threads = load_threads
         self.buffer: list[bytes] = []
         self.buffered = 0
 
@@ -72,7 +75,7 @@ class StoreTarget:
 
     def part_loader(self) -> AbstractContextManager[PartLoader]:
         """A loader thread for the part files worker processes write."""
-        return part_loader(self.store, self.folder)
+        return part_loader(self.store, self.folder, self.load_threads)
 
 
 class GraphCollector:
@@ -136,7 +139,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     ctx = MappingContext.create(base_iri)
     try:
         store = Store(str(staging / "store"))
-        target = StoreTarget(store, staging)
+        target = StoreTarget(store, staging, options.load_threads)
         coordinator = Coordinator(ctx, base_iri, report, target,
                                   workers=options.workers or default_workers(),
                                   progress=options.progress)

@@ -217,8 +217,10 @@ def test_parallel_mapping_gives_the_same_graphs(tmp_path: Path, real_export: Pat
         text = source.read(12_000_000)
     sample.write_text(text[: text.rfind("\r\n\"")] + "\r\n", "utf-8")
     serial = load([sample], tmp_path / "a", LoadOptions(base_iri=BASE, workers=1))
-    parallel = load([sample], tmp_path / "b", LoadOptions(base_iri=BASE, workers=2))
+    parallel = load([sample], tmp_path / "b", LoadOptions(base_iri=BASE, workers=2,
+                                                          load_threads=2))
     assert serial.published == parallel.published
+    assert serial.quads == parallel.quads
     graphs_a = StoreLayout(tmp_path / "a").graphs(StoreLayout(tmp_path / "a").generations()[0])
     graphs_b = StoreLayout(tmp_path / "b").graphs(StoreLayout(tmp_path / "b").generations()[0])
     assert graphs_a == graphs_b
@@ -300,3 +302,22 @@ def test_later_loads_keep_the_stores_base_iri(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="keep the base IRI"):
         load([datasets], store, LoadOptions(base_iri="https://other.example", update=True,
                                             workers=1))
+
+
+def test_a_part_that_fails_to_load_fails_the_load(tmp_path: Path) -> None:
+    from loader.channels import LoaderFailed, part_loader
+
+    store = Store(str(tmp_path / "store"))
+    good = b"<http://x.org/s> <http://x.org/p> \"o\" <http://x.org/g> .\n"
+    bad = b"<http://x.org/s> <http://x.org/p> \"unterminated <http://x.org/g> .\n"
+
+    def load_parts() -> None:
+        with part_loader(store, tmp_path, threads=2) as loader:
+            for name, data in (("good.nq", good), ("bad.nq", bad)):
+                part = loader.directory / name
+                part.write_bytes(data)
+                loader.submit(part)
+
+    with pytest.raises(LoaderFailed):
+        load_parts()
+    assert not list(tmp_path.glob(".parts-*"))
