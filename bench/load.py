@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--rdflib-triples", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--load-threads", type=int, default=1)
     args = parser.parse_args()
     if not EXPORT.exists():
         raise SystemExit(f"{EXPORT} is absent: this benchmark needs ../shared")
@@ -152,7 +153,8 @@ def main() -> None:
     store = out / "store"
     shutil.rmtree(store, ignore_errors=True)
     ldcat = [sys.executable, "-m", "ldcat.cli", "load", str(EXPORT), str(resources),
-             "--store", str(store), "--quiet", "--workers", str(args.workers)]
+             "--store", str(store), "--quiet", "--workers", str(args.workers),
+             "--load-threads", str(args.load_threads)]
     load_seconds, load_rss, load_output = timed_subprocess(ldcat)
     print(f"ldcat load: {load_seconds:.1f} s, {load_rss / (1 << 30):.2f} GiB", flush=True)
     manifest_path = sorted((store / "generations").glob("g*.json"))[-1]
