@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from endpoint.errors import error_response
+from loader.mapping.iris import path_segment
 from loader.repo import NoGeneration, Repo
 
 RECORD_KINDS = ("datasets", "resources", "organizations", "users", "reuses", "dataservices",
@@ -46,7 +47,7 @@ def _from_accept(accept: str) -> RdfFormat:
 
 
 def _subject_iri(base: str, kind: str, identifier: str) -> str:
-    return f"{base}/{kind}/{identifier}"
+    return f"{base}/{kind}/{path_segment(identifier)}"
 
 
 async def record(request: Request) -> Response:
@@ -61,31 +62,23 @@ async def record(request: Request) -> Response:
         return error_response(503, "no_generation", "nothing has been published yet")
     rdf_format = rdf_format or _from_accept(request.headers.get("accept", ""))
     iri = _subject_iri(generation.base_iri, kind, identifier)
-    if kind == "resources":
-        return await _resource(repo, iri, rdf_format)
     try:
-        quads = await run_in_threadpool(repo.record_graph, iri)
+        body = await run_in_threadpool(_describe, repo, kind, iri, rdf_format)
     except NoGeneration:
         return error_response(503, "no_generation", "nothing has been published yet")
-    if not quads:
-        return error_response(404, "not_found", f"no {kind[:-1]} {identifier!r} is published")
-    triples = [quad.triple for quad in quads]
-    body = serialize(triples, format=rdf_format)
-    return Response(body, media_type=_media_type(rdf_format))
-
-
-async def _resource(repo: Repo, iri: str, rdf_format: RdfFormat) -> Response:
-    query = f"CONSTRUCT {{ <{iri}> ?p ?o . ?o ?p2 ?o2 }} WHERE {{ <{iri}> ?p ?o " \
-            f"OPTIONAL {{ ?o ?p2 ?o2 FILTER(STRSTARTS(STR(?o), STR(<{iri}>))) }} }}"
-    body = await run_in_threadpool(_construct, repo, query, rdf_format)
+    except ValueError:
+        body = None
     if body is None:
-        return error_response(404, "not_found", "no such resource is published")
+        return error_response(404, "not_found", f"no {kind[:-1]} {identifier!r} is published")
     return Response(body, media_type=_media_type(rdf_format))
 
 
-def _construct(repo: Repo, query: str, rdf_format: RdfFormat) -> bytes | None:
-    """Run a CONSTRUCT and serialise it in one thread (pyoxigraph results stay put)."""
-    triples = list(repo.query(query))  # type: ignore[arg-type]
+def _describe(repo: Repo, kind: str, iri: str, rdf_format: RdfFormat) -> bytes | None:
+    """A record's triples serialised (a distribution: its own triples, wherever they live)."""
+    if kind == "resources":
+        triples = repo.description(iri)
+    else:
+        triples = [quad.triple for quad in repo.record_graph(iri)]
     return serialize(triples, format=rdf_format) if triples else None
 
 

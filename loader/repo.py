@@ -52,6 +52,9 @@ class Repo(Protocol):
     def record_graph(self, iri: str) -> list[Quad]:
         """The quads of one record graph (empty if there is no such record)."""
 
+    def description(self, iri: str) -> list[Triple]:
+        """Triples about one IRI and its fragment nodes, from any record graph."""
+
 
 class EmbeddedRepo:
     """The embedded Oxigraph store: opens ``STORE/current`` read-only, follows new generations.
@@ -102,6 +105,23 @@ class EmbeddedRepo:
         """The quads of one record graph, with declared datatypes restored."""
         store, _ = self._open()
         return restore_datatypes(store.quads_for_pattern(None, None, None, NamedNode(iri)))
+
+    def description(self, iri: str) -> list[Triple]:
+        """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph.
+
+        Built from quad patterns, not SPARQL text, so a caller's IRI is never pasted into a
+        query; ``ValueError`` if ``iri`` is not a valid IRI.
+        """
+        store, _ = self._open()
+        subject = NamedNode(iri)
+        triples = {quad.triple for quad in store.quads_for_pattern(subject, None, None, None)}
+        nodes = {triple.object for triple in triples
+                 if isinstance(triple.object, NamedNode)
+                 and triple.object.value.startswith(iri + "#")}
+        for node in nodes:
+            triples.update(quad.triple for quad in store.quads_for_pattern(node, None, None,
+                                                                           None))
+        return restore_datatypes(sorted(triples, key=str))
 
     def triples(self) -> list[Triple]:
         """Every published triple (the union of the record graphs), datatypes restored.

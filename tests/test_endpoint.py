@@ -62,3 +62,18 @@ def test_health_and_ready(demo_store: tuple[Path, LoadReport], tmp_path: Path) -
     assert client(store).get("/-/ready").json()["status"] == "ok"
     assert client(tmp_path).get("/-/ready").status_code == 503
     assert client(tmp_path).get("/-/health").status_code == 200
+
+
+def test_resource_route_and_hostile_identifiers(demo_store: tuple[Path, LoadReport]) -> None:
+    store, _ = demo_store
+    http = client(store)
+    listing = http.get("/sparql", params={"query": "SELECT ?r WHERE { ?r a "
+                                          "<http://www.w3.org/ns/dcat#Distribution> } LIMIT 1"})
+    resource = listing.json()["results"]["bindings"][0]["r"]["value"]
+    response = http.get(resource.replace(BASE, "") + ".nt")
+    assert response.status_code == 200
+    triples = list(parse(response.content, format=RdfFormat.N_TRIPLES))
+    assert any(str(t.predicate) == "<http://www.w3.org/ns/dcat#accessURL>" for t in triples)
+    for hostile in ["x> } ; DROP ALL #", "a b", "%3E%20%7D", "..x", "\u00e9\u00e9"]:
+        assert http.get(f"/resources/{hostile}").status_code == 404
+        assert http.get(f"/datasets/{hostile}.ttl").status_code == 404
