@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from endpoint.records import RECORD_KINDS, record
+from endpoint.records import record
 from endpoint.sparql import sparql
 from loader.repo import EmbeddedRepo, Repo
 
@@ -55,7 +55,6 @@ def create_app(repo: Repo) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.repo = repo
-    app.state.record_kinds = RECORD_KINDS
     return app
 
 

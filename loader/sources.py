@@ -43,7 +43,6 @@ class Source:
     path: Path
     kind: str
     format: str
-    reader: ModuleType | None = None
 
     @property
     def order(self) -> int:
@@ -86,4 +85,4 @@ def detect_source(path: Path) -> Source:
         reader = detect_csv_reader(csv_source)
     finally:
         csv_source.close()
-    return Source(path, reader.KIND, "csv", reader)
+    return Source(path, reader.KIND, "csv")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, serialize
 from pyshacl import validate
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Namespace
 
 from loader.repo import EmbeddedRepo
 from tests.conftest import DCAT_AP, PROJECT
@@ -76,8 +76,3 @@ def violations(data: Graph, shapes: Graph, with_vocabularies: bool = True) -> li
         value = report.value(result, SH.value)
         lines.append(f"{focus} {path} {component} value={value}: {message}")
     return sorted(set(lines))
-
-
-def is_ours(node: URIRef, base: str) -> bool:
-    """Whether ``node`` was minted by ldcat under ``base``."""
-    return str(node).startswith(base)
