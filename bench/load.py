@@ -109,12 +109,12 @@ class FileTarget:
         self.handle = handle
     def write(self, graph, data):
         self.handle.write(data)
-    def channels(self, count):
+    def part_loader(self):
         return None
 
 base = "http://127.0.0.1:8000"
 with open(sys.argv[1], "wb", buffering=1 << 20) as handle:
-    coordinator = Coordinator(MappingContext.create(base), base, LoadReport(), FileTarget(handle),
+    coordinator = Coordinator(MappingContext.create(base), LoadReport(), FileTarget(handle),
                               workers=1, progress=False)
     coordinator.run([detect_source(Path(p)) for p in sys.argv[3:]])
 with open(sys.argv[1], "rb") as source, open(sys.argv[2], "wb", buffering=1 << 20) as out:

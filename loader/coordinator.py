@@ -19,12 +19,12 @@ from typing import Protocol
 from tqdm import tqdm
 
 from loader.batching import batched_list
-from loader.channels import PartLoader
 from loader.generations import GraphEntry
 from loader.mapping.catalog import map_catalog, map_theme
 from loader.mapping.context import MappingContext
 from loader.mapping.nquads import HASH_MODULUS, GraphWriter, content_hash
 from loader.mapping.organization import map_organization, map_user
+from loader.parts import PartLoader
 from loader.readers import api_json
 from loader.readers.csvsource import CsvRow, CsvSource
 from loader.readers.fields import RowIssues
@@ -75,12 +75,10 @@ class PublishedDatasets:
 class Coordinator:
     """Runs the mapping of one load (see module docstring)."""
 
-    def __init__(self, ctx: MappingContext, base_iri: str, report: LoadReport,
-                 target: QuadTarget,
+    def __init__(self, ctx: MappingContext, report: LoadReport, target: QuadTarget,
                  *, workers: int, progress: bool,
                  parent_graphs: dict[str, GraphEntry] | None = None) -> None:
         self.ctx = ctx
-        self.base_iri = base_iri
         self.report = report
         self.target = target
         self.workers = workers
@@ -154,18 +152,23 @@ class Coordinator:
                      issues: list[Issue]) -> Iterator[CsvRow]:
         """Rows whose id was not seen before (a repeated id is rejected, pointing at the first)."""
         position = source.index.get("id")
-        seen = self.seen[kind]
         for row in source.rows(issues):
             identifier = row.fields[position].strip() if position is not None else ""
-            if identifier:
-                first = seen.get(identifier)
-                if first is not None:
-                    issues.append(Issue(source.name, row.line, "id",
-                                        f"duplicate {kind} id, first seen at {first}",
-                                        Severity.REJECTED, identifier))
-                    continue
-                seen[identifier] = f"{source.name}:{row.line}"
-            yield row
+            if not identifier or self._first_occurrence(kind, identifier, source.name,
+                                                        row.line, issues):
+                yield row
+
+    def _first_occurrence(self, kind: str, identifier: str, file: str, line: int,
+                          issues: list[Issue]) -> bool:
+        """Remember where ``identifier`` first appeared; a repeat is rejected, pointing there."""
+        seen = self.seen[kind]
+        first = seen.get(identifier)
+        if first is not None:
+            issues.append(Issue(file, line, "id", f"duplicate {kind} id, first seen at {first}",
+                                Severity.REJECTED, identifier))
+            return False
+        seen[identifier] = f"{file}:{line}"
+        return True
 
     def _count_rejected(self, kind: str, issues: list[Issue]) -> None:
         for issue in issues:
@@ -177,15 +180,10 @@ class Coordinator:
     def _run_api(self, source: Source) -> None:
         state = self._state()
         read_issues: list[Issue] = []
-        seen = self.seen["datasets"]
         for record in api_json.read_datasets(source.path, read_issues):
-            first = seen.get(record.id)
-            if first is not None:
-                read_issues.append(Issue(record.source.file, record.source.line, "id",
-                                         f"duplicate datasets id, first seen at {first}",
-                                         Severity.REJECTED, record.id))
+            if not self._first_occurrence("datasets", record.id, record.source.file,
+                                          record.source.line, read_issues):
                 continue
-            seen[record.id] = f"{record.source.file}:{record.source.line}"
             issues = RowIssues(record.source.file, record.source.line, record.id)
             mapped = map_record(record, state, issues)
             if mapped is not None:

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from loader.channels import PartLoader, part_loader
 from loader.coordinator import Coordinator, default_workers
 from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
+from loader.parts import PartLoader, part_loader
 from loader.report import LoadReport, SourceError
 from loader.sources import Source, detect_source
 from ontology.namespaces import DCAT
@@ -48,7 +48,7 @@ class LoadOptions:
 
 class StoreTarget:
     """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, or as part
-    files written by workers (:func:`~loader.channels.part_loader`)."""
+    files written by workers (:func:`~loader.parts.part_loader`)."""
 
     FLUSH_BYTES = 64 << 20
 
@@ -140,7 +140,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     try:
         store = Store(str(staging / "store"))
         target = StoreTarget(store, staging, options.load_threads)
-        coordinator = Coordinator(ctx, base_iri, report, target,
+        coordinator = Coordinator(ctx, report, target,
                                   workers=options.workers or default_workers(),
                                   progress=options.progress)
         coordinator.run(sources)
@@ -189,7 +189,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
     staging = layout.staging_dir(generation_id)
     ctx = MappingContext.create(base_iri)
     collector = GraphCollector()
-    coordinator = Coordinator(ctx, base_iri, report, collector,
+    coordinator = Coordinator(ctx, report, collector,
                               workers=options.workers or default_workers(),
                               progress=options.progress, parent_graphs=parent_graphs)
     coordinator.latest_modified = parent.manifest.get("latest_modified")

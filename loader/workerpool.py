@@ -20,7 +20,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from loader.channels import PART_BYTES, PartLoader
+from loader.parts import PART_BYTES, PartLoader
 from loader.workers import MappedRecord, WorkerState, map_batch, set_state
 
 PR_SET_PDEATHSIG = 1

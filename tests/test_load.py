@@ -305,7 +305,7 @@ def test_later_loads_keep_the_stores_base_iri(tmp_path: Path) -> None:
 
 
 def test_a_part_that_fails_to_load_fails_the_load(tmp_path: Path) -> None:
-    from loader.channels import LoaderFailed, part_loader
+    from loader.parts import LoaderFailed, part_loader
 
     store = Store(str(tmp_path / "store"))
     good = b"<http://x.org/s> <http://x.org/p> \"o\" <http://x.org/g> .\n"
