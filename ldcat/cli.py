@@ -1,4 +1,4 @@
-"""The ``ldcat`` command line: load, query, serve, demo."""
+"""The ``ldcat`` command line: load, validate, query, serve, demo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from ldcat import validate_cli
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
 from loader.report import SourceError
 
@@ -48,6 +49,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                   "loads but holds about twice the memory)")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
     load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    validate_cli.add_parser(commands)
 
     query_parser = commands.add_parser("query", help="run a SPARQL query on the published data")
     query_parser.add_argument("sparql")
@@ -152,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "load":
         return run_load(args)
+    if args.command == "validate":
+        return validate_cli.run(args)
     if args.command == "query":
         return run_query(args)
     if args.command == "serve":

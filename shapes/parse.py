@@ -100,13 +100,16 @@ class _Parser:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.shapes: dict[Node, Shape] = {}
-        self.notices: list[str] = []
+        self.ignored: dict[str, list[str]] = {}
         self.in_progress: set[Node] = set()
 
     def run(self) -> ShapesGraph:
         for node in sorted(self._shape_nodes(), key=str):
             self.shape(node)
-        return ShapesGraph(tuple(self.shapes.values()), tuple(sorted(set(self.notices))))
+        notices = tuple(f"sh:{term} is not a SHACL term and is ignored, as by every SHACL "
+                        f"processor ({len(names)} shapes, e.g. {min(names)})"
+                        for term, names in sorted(self.ignored.items()))
+        return ShapesGraph(tuple(self.shapes.values()), notices)
 
     def _shape_nodes(self) -> Iterator[Node]:
         g = self.graph
@@ -150,8 +153,7 @@ class _Parser:
                     local in _TARGETS:
                 continue
             if local in _NOT_SHACL:
-                self.notices.append(f"shape {name}: sh:{local} is not a SHACL term; ignored "
-                                    "(as by every SHACL processor)")
+                self.ignored.setdefault(local, []).append(name)
                 continue
             raise ShapesError(f"shape {name}: sh:{local} is not supported by ldcat's validator")
         path_node = g.value(node, sh("path"))

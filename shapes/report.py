@@ -95,7 +95,7 @@ class ValidationReport:
         """The report as an ``sh:ValidationReport`` in Turtle."""
         lines = ["_:report <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
                  f"<{SH}ValidationReport> .",
-                 f"_:report <{SH}conforms> {'true' if self.conforms else 'false'} ."]
+                 f"_:report <{SH}conforms> {_boolean(self.conforms)} ."]
         for index, result in enumerate(sorted(self.results)):
             node = f"_:r{index}"
             lines.append(f"_:report <{SH}result> {node} .")
@@ -116,12 +116,16 @@ class ValidationReport:
                 else:
                     lines.append(f"{node} <{LDC}resultPathSparql> {sparql_string(result.path)} .")
             if result.background:
-                lines.append(f"{node} <{LDC}onBackgroundNode> true .")
+                lines.append(f"{node} <{LDC}onBackgroundNode> {_boolean(True)} .")
         quads = parse("\n".join(lines).encode(), format=RdfFormat.N_TRIPLES)
         output = serialize(quads, format=RdfFormat.TURTLE,
                            prefixes={"sh": SH, "ldc": LDC})
         assert output is not None
         return output.decode()
+
+
+def _boolean(value: bool) -> str:
+    return f'"{str(value).lower()}"^^<http://www.w3.org/2001/XMLSchema#boolean>'
 
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}

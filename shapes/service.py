@@ -1,0 +1,75 @@
+"""Validate a store generation or an RDF file against a named shape set (``ldcat validate``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Store
+
+from shapes.dataset import (
+    BACKGROUND_GRAPH,
+    add_background,
+    generation_checkpoint,
+    hvd_subset,
+    load_file,
+)
+from shapes.model import ShapesGraph
+from shapes.parse import load_shapes
+from shapes.report import ValidationReport
+from shapes.sets import ShapeSet, resolve, vocabulary_files
+from shapes.validate import Progress, validate_store
+
+
+@dataclass(frozen=True)
+class ValidationRequest:
+    """What to validate against what."""
+
+    shapes: str = "ldcat"
+    dcat_ap: Path | None = None
+    """Folder with the official shapes and ``vocabularies/`` (default: ../shared/dcat-ap)."""
+    threads: int | None = None
+    progress: Progress | None = None
+
+
+def validate_generation(generation: Path, scratch_parent: Path,
+                        request: ValidationRequest) -> ValidationReport:
+    """Validate a published generation (a checkpoint of it, never the generation itself)."""
+    shape_set = resolve(request.shapes, request.dcat_ap)
+    shapes = load_shapes(*shape_set.files)  # fail on bad shapes before any copy
+    with generation_checkpoint(generation, scratch_parent) as store:
+        return _run(store, shape_set, shapes, request)
+
+
+def validate_file(path: Path, request: ValidationRequest) -> ValidationReport:
+    """Validate an RDF file (any syntax by extension, ``.gz`` accepted)."""
+    shape_set = resolve(request.shapes, request.dcat_ap)
+    shapes = load_shapes(*shape_set.files)
+    store = Store()
+    load_file(path, store)
+    return _run(store, shape_set, shapes, request)
+
+
+def validate_loaded_store(store: Store, request: ValidationRequest) -> ValidationReport:
+    """Validate a writable store in place: the background graph is added, then removed."""
+    shape_set = resolve(request.shapes, request.dcat_ap)
+    shapes = load_shapes(*shape_set.files)
+    try:
+        return _run(store, shape_set, shapes, request)
+    finally:
+        store.remove_graph(NamedNode(BACKGROUND_GRAPH))
+
+
+def _run(store: Store, shape_set: ShapeSet, shapes: ShapesGraph,
+         request: ValidationRequest) -> ValidationReport:
+    files, notices = vocabulary_files(request.dcat_ap)
+    add_background(store, files)
+    data = hvd_subset(store) if shape_set.hvd_only else store
+    report = validate_store(data, shapes, name=shape_set.name,
+                            background_graph=BACKGROUND_GRAPH, threads=request.threads,
+                            progress=request.progress)
+    report.notices.extend(notices)
+    if shape_set.hvd_only:
+        report.notices.append("HVD shapes applied to the high-value datasets and data "
+                              "services only (with their publishers and catalogues)")
+    return report
