@@ -18,74 +18,21 @@ Results are appended to BENCHMARKS.md with the command line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
+from measure import timed_subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
 EXPORT = SHARED / "data" / "export-dataset-20260116-055249.csv.gz"
-
-
-class PeakRss:
-    """Samples the summed memory of a process and its descendants until stopped.
-
-    PSS, not RSS: forked workers share their parent's pages, and summing RSS would count
-    those once per process.
-    """
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid = pid
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.NoSuchProcess:
-            return
-        while not self._stop.is_set():
-            total = 0
-            try:
-                processes = [root, *root.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                return
-            for process in processes:
-                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                    total += process.memory_full_info().pss
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def timed_subprocess(command: list[str]) -> tuple[float, int, str]:
-    """Run ``command``; wall seconds, peak RSS of its process tree, stdout."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=PROJECT)
-    with PeakRss(process.pid) as rss:
-        output, _ = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{command[:3]} failed with {process.returncode}")
-    return time.perf_counter() - started, rss.peak, output
 
 
 BULK_LOAD = """

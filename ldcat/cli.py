@@ -9,8 +9,10 @@ from importlib import resources
 from pathlib import Path
 
 from ldcat import validate_cli
+from loader.gate import GateOptions
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
 from loader.report import SourceError
+from shapes.parse import ShapesError
 
 LOAD_HELP = """\
 Load data.gouv.fr exports into a new store generation and publish it atomically.
@@ -47,6 +49,13 @@ def _build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("--load-threads", type=int, default=1,
                              help="concurrent bulk loads (default 1; 2 is faster on large "
                                   "loads but holds about twice the memory)")
+    load_parser.add_argument("--on-invalid", choices=["reject", "keep"], default="reject",
+                             help="records with SHACL violations: leave them out (default) "
+                                  "or publish them with their violations recorded")
+    load_parser.add_argument("--shapes", default="ldcat",
+                             help="shape set of the SHACL gate (default: ldcat; see validate)")
+    load_parser.add_argument("--dcat-ap", type=Path,
+                             help="folder with the official shapes and EU vocabularies")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
     load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
@@ -82,10 +91,12 @@ def run_load(args: argparse.Namespace) -> int:
     """``ldcat load``."""
     options = LoadOptions(base_iri=args.base_iri, update=args.update, workers=args.workers,
                           load_threads=args.load_threads,
-                          progress=sys.stderr.isatty() and not args.quiet)
+                          progress=sys.stderr.isatty() and not args.quiet,
+                          gate=GateOptions(shapes=args.shapes, on_invalid=args.on_invalid,
+                                           dcat_ap=args.dcat_ap))
     try:
         report = load(args.sources, args.store, options)
-    except (SourceError, ValueError, RuntimeError) as error:
+    except (SourceError, ValueError, RuntimeError, ShapesError) as error:
         print(f"ldcat load: {error}", file=sys.stderr)
         return 2
     print(report.summary())

@@ -15,12 +15,13 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from loader.coordinator import Coordinator, default_workers
+from loader.gate import GateOptions, check_gate, run_gate
 from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
@@ -44,6 +45,8 @@ class LoadOptions:
     load_threads: int = 1
     """Concurrent bulk loads: each one more is faster and holds another load's memory."""
     progress: bool = False
+    gate: GateOptions = field(default_factory=GateOptions)
+    """The SHACL gate run before publication."""
 
 
 class StoreTarget:
@@ -104,6 +107,7 @@ def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport
     if not paths:
         raise SourceError("no source given")
     sources = [detect_source(path) for path in paths]
+    check_gate(options.gate)
     layout = StoreLayout(store_dir)
     with layout.lock():
         layout.clean_staging()
@@ -145,6 +149,8 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                                   progress=options.progress)
         coordinator.run(sources)
         target.flush()
+        coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
+                                      ctx.iris.catalog)
         store.flush()
         report.quads = len(store)
         del store, target
@@ -206,12 +212,13 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             if store.contains_named_graph(node):
                 store.remove_graph(node)
             store.load(b"".join(blocks), format=RdfFormat.N_QUADS)
-        store.flush()
-        report.quads = len(store)
-        del store
         graphs = {iri: entry for iri, entry in parent_graphs.items()
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
+        graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
+        store.flush()
+        report.quads = len(store)
+        del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        _manifest(report, base_iri, parent, coordinator), graphs, report.to_json())

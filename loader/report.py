@@ -19,6 +19,8 @@ class Severity(StrEnum):
 
     REJECTED = "rejected"
     WARNING = "warning"
+    INVALID = "invalid"
+    """Published with SHACL violations (``--on-invalid keep``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ class LoadReport:
     quads: int = 0
     generation: str = ""
     mode: str = "snapshot"
+    validation: dict[str, Any] = field(default_factory=dict)
+    """The SHACL gate's summary (shapes, policy, counts per severity, seconds)."""
 
     def add(self, issue: Issue) -> None:
         """Record one issue."""
@@ -90,6 +94,11 @@ class LoadReport:
             )
         rejected = len(self.rejected)
         lines.append(f"  {rejected:,} rows rejected, {len(self.issues) - rejected:,} warnings")
+        if self.validation.get("counts") is not None:
+            counts = ", ".join(f"{n:,} {name}" for name, n in self.validation["counts"].items())
+            verdict = "conforms" if self.validation["conforms"] else "does not conform"
+            lines.append(f"  SHACL ({self.validation['shapes']}): {verdict}; {counts} "
+                         f"({self.validation['seconds']} s)")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +112,7 @@ class LoadReport:
             "published": dict(self.published),
             "hidden": dict(self.hidden),
             "removed": dict(self.removed),
+            "validation": self.validation,
             "issues": [asdict(issue) for issue in self.issues],
         }
 

@@ -14,7 +14,7 @@ SH = "http://www.w3.org/ns/shacl#"
 LDC = "https://w3id.org/ldcat/ns#"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class ValidationResult:
     """One ``sh:ValidationResult``; terms are in N-Triples syntax, the path in SPARQL syntax."""
 
@@ -33,6 +33,13 @@ class ValidationResult:
     def key(self) -> tuple[str, str | None, str, str]:
         """What two validators must agree on: (focus, path, component, severity)."""
         return (self.focus, self.path, self.component, self.severity)
+
+    def __lt__(self, other: ValidationResult) -> bool:
+        return self._order() < other._order()
+
+    def _order(self) -> tuple[str, ...]:
+        return (self.focus, self.path or "", self.component, self.severity, self.value or "",
+                self.shape)
 
 
 @dataclass

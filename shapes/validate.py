@@ -48,8 +48,6 @@ def validate_store(store: Store, shapes: ShapesGraph, *, name: str = "shapes",
             checks.extend(compiler.checks(root))
         except ShapesError as error:
             raise ShapesError(f"{error} (while compiling shape {root.name})") from error
-    for check in checks:  # a query Oxigraph refuses is a compiler bug: say which shape
-        runner.prepare(check)
     done = 0
     lock = threading.Lock()
 
@@ -86,22 +84,14 @@ class _Runner:
         self.candidates: dict[str, threading.Event | list[str] | None] = {}
         self.candidate_cache: dict[str, list[str] | None] = {}
 
-    def query(self, text: str) -> QuerySolutions:
-        solutions = self.store.query(text, use_default_graph_as_union=True)
+    def query(self, text: str, check: Check | None = None) -> QuerySolutions:
+        try:
+            solutions = self.store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as error:  # a compiler bug or a bad sh:select: name the shape
+            where = f"shape {check.shape.name}, {check.constraint.component}: " if check else ""
+            raise ShapesError(f"{where}query rejected by Oxigraph ({error}):\n{text}") from error
         assert isinstance(solutions, QuerySolutions)
         return solutions
-
-    def prepare(self, check: Check) -> None:
-        for text in (check.query, check.candidates):
-            if text is None:
-                continue
-            try:
-                self.store.query(text + " LIMIT 0" if text.startswith("SELECT") else text,
-                                 use_default_graph_as_union=True)
-            except SyntaxError as error:
-                raise ShapesError(f"shape {check.shape.name}: {check.constraint.component} "
-                                  f"compiles to a query Oxigraph rejects ({error}):\n{text}"
-                                  ) from error
 
     @cache  # noqa: B019 (one runner per validation)
     def subclasses(self, cls: str) -> tuple[str, ...]:
@@ -129,7 +119,7 @@ class _Runner:
             return self.candidate_cache[text]
         terms: set[str] | None = set()
         var = check.candidate_var if check.candidate_var == "value" else "this"
-        for solution in self.query(text):
+        for solution in self.query(text, check):
             term = solution[var]
             assert terms is not None
             if isinstance(term, BlankNode) or len(terms) >= CANDIDATE_LIMIT:
@@ -152,7 +142,7 @@ class _Runner:
                 return []
             if terms is not None:
                 query = check.confirm(terms)
-        solutions = self.query(query)
+        solutions = self.query(query, check)
         names = {variable.value for variable in solutions.variables}
         return [self.result(check, solution, names) for solution in solutions]
 
