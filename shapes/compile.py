@@ -15,6 +15,10 @@ exactly when ``x`` does not conform to ``S`` (:meth:`Compiler.nonconforming`); n
 - the others (minCount, hasValue, qualified counts, closed, SPARQL constraints) start from the
   targets.
 
+SELECT-based SPARQL constraints are inlined into the group that binds ``?this`` to the targets,
+so their FILTERs see ``$this`` bound (SHACL's pre-binding); nested sub-groups in the user's
+query are evaluated bottom-up, as in any SPARQL engine.
+
 Literals whose datatype Oxigraph does not keep are judged by the datatype ldcat publishes
 (:data:`ontology.datatypes.DECLARED_DATATYPES`), i.e. the graph as served, not as stored.
 """
@@ -305,7 +309,7 @@ class Compiler:
                 if known != namespace:
                     raise ShapesError(f"shape {shape.name}: prefix {prefix}: declared as both "
                                       f"{known} and {namespace}")
-            return f"{{ {c.where} }}"
+            return c.where  # inlined: its FILTERs see ?this bound by the targets
         raise ShapesError(f"shape {shape.name}: {c.component} is not supported")
 
     def qualified_failure(self, c: QualifiedConstraint, shape: Shape, focus: str) -> str:
