@@ -188,6 +188,11 @@ class DataserviceRecord:
     private: bool = False
     deleted: bool = False
 
+    @property
+    def is_hvd(self) -> bool:
+        """Marked as a high-value API (udata's ``hvd`` tag)."""
+        return "hvd" in self.tags
+
 
 Record = (
     DatasetRecord

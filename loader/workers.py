@@ -16,6 +16,7 @@ from loader.mapping.context import MappingContext
 from loader.mapping.dataservice import map_dataservice
 from loader.mapping.dataset import map_dataset
 from loader.mapping.distribution import map_distribution
+from loader.mapping.hvd import hvd_category
 from loader.mapping.licences import resolve_licence
 from loader.mapping.nquads import GraphWriter, content_hash
 from loader.mapping.organization import map_organization
@@ -154,10 +155,12 @@ def _dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -> M
                             issues.issues, status=HIDDEN)
     writer = map_dataset(record, ctx, issues)
     licence = resolve_licence(record.license, ctx.alignments, "license", None)
-    facts = DatasetFacts(licence, record.page, record.is_hvd)
+    category = hvd_category(record.tags, record.is_hvd, ctx, None,
+                            resources=record.resources_count)
+    facts = DatasetFacts(licence, record.page, category is not None)
     for resource in record.resources:
         map_distribution(resource, writer, dataset_iri=writer.graph_iri,
-                         dataset_page=record.page, licence=licence, hvd=record.is_hvd,
+                         dataset_page=record.page, licence=licence, hvd=facts.hvd,
                          ctx=ctx, issues=issues)
     mapped = _mapped("datasets", record.id, writer, issues)
     mapped.agent = (record.organization_id, record.organization_name, record.owner_id,

@@ -46,6 +46,8 @@ FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+SPDX_HTTPS = Namespace("https://spdx.org/rdf/terms#")
+"""SPDX terms spelled with https: what the official DCAT-AP 3.0.1 checksum shape accepts."""
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -67,6 +69,7 @@ EU_DISTRIBUTION_STATUS = Namespace(EU_AUTHORITY + "distribution-status/")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 ADMS_STATUS = Namespace("http://purl.org/adms/status/")
 HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+HVD_CATEGORY_SCHEME = "http://data.europa.eu/bna/asd487ae75"
 INSEE_GEO = "http://id.insee.fr/geo/"
 
 PREFIXES: dict[str, str] = {

@@ -22,6 +22,20 @@ DCAT_AP = SHARED / "dcat-ap"
 BASE = "https://data.example.org"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the SHACL Warning counts the conformance tests recorded (not asserted)."""
+    lines = []
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            properties = dict(getattr(report, "user_properties", []))
+            if "shacl_warnings" in properties and report.when == "call":
+                lines.append(f"{properties['shacl_warnings']:7d}  {report.nodeid}")
+    if lines:
+        terminalreporter.write_sep("-", "SHACL Warnings on ldcat's nodes (not asserted)")
+        for line in sorted(lines, key=lambda text: text.split(None, 1)[1]):
+            terminalreporter.write_line(line)
+
+
 def requires_shared(path: Path) -> None:
     """Skip the calling test when a file of ../shared is absent."""
     if not path.exists():

@@ -1,75 +1,230 @@
-"""The mapped output passes the official DCAT-AP 3.0.1 SHACL shapes (pyshacl, no whitelist)."""
+"""The mapped output passes every official DCAT-AP 3.0.1 shape set and HVD 3.0.0 (pyshacl).
+
+One test per (input x shape set): zero Violations on ldcat's own nodes, no whitelist; results
+on nodes that only the background EU vocabularies hold are not ldcat's and are counted apart.
+Warnings are counted, not asserted: the terminal summary lists them per test (and ``-rA``
+prints each test's breakdown). Inputs: the demo catalogue, 2,000 real datasets and 120 real
+high-value datasets (both with generated resources). The HVD shapes run on each input's HVD
+subset only (:func:`tests.shacl_support.hvd_subset`).
+"""
 
 from __future__ import annotations
 
+import csv
 import gzip
-import itertools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pyshacl import validate
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from loader.load import LoadOptions, load
 from loader.report import LoadReport
+from ontology.namespaces import DCAT, DCATAP, HVD_LEGISLATION
 from tests.conftest import BASE, load_bench_module
-from tests.shacl_support import shapes_graph, store_graph, violations
+from tests.shacl_support import (
+    HVD_300,
+    OFFICIAL_301,
+    Report,
+    dangling_shape_refs,
+    full_background,
+    hvd_subset,
+    run_shapes,
+    shapes_graph,
+    slim_background,
+    store_graph,
+)
 
-BASE_SHAPES = ("dcat-ap-3.0.1/shacl_shapes.ttl",)
-RANGE_SHAPES = ("dcat-ap-3.0.1/shacl_shapes.ttl", "dcat-ap-3.0.1/shacl_range.ttl")
-VOCABULARY_SHAPES = ("dcat-ap-3.0.1/shacl_mdr-vocabularies.shape.ttl",)
-
-
-def test_demo_conforms_to_base_shapes_alone(demo_store: tuple[Path, LoadReport]) -> None:
-    store, _ = demo_store
-    found = violations(store_graph(store), shapes_graph(*BASE_SHAPES), with_vocabularies=False)
-    assert not found, "\n".join(found)
-
-
-def test_demo_conforms_to_range_shapes(demo_store: tuple[Path, LoadReport]) -> None:
-    """Ranges need the EU vocabularies as background (concepts are typed there)."""
-    store, _ = demo_store
-    found = violations(store_graph(store), shapes_graph(*RANGE_SHAPES))
-    assert not found, "\n".join(found)
-
-
-def test_demo_vocabularies(demo_store: tuple[Path, LoadReport]) -> None:
-    """Controlled vocabularies: every value is a concept of the right EU table.
-
-    The official ``ChecksumAlgorithmRestriction`` demands ``^https://spdx.org/rdf/terms`` while
-    SPDX's own algorithm IRIs are ``http://spdx.org/rdf/terms#checksumAlgorithm_*``: no
-    correct checksum can pass it. Those results are shown apart here and remain open for the
-    shapes issue (zero violations, no whitelist); every other vocabulary result fails the test.
-    """
-    store, _ = demo_store
-    found = violations(store_graph(store), shapes_graph(*VOCABULARY_SHAPES))
-    checksum = [line for line in found if "spdx.org/rdf/terms#algorithm " in line]
-    others = [line for line in found if line not in checksum]
-    assert not others, "\n".join(others)
-    assert all("checksumAlgorithm_" in line for line in checksum)
+SHAPE_SETS: dict[str, tuple[str, ...]] = {
+    "base": (f"{OFFICIAL_301}/shacl_shapes.ttl",),
+    "range": (f"{OFFICIAL_301}/shacl_range.ttl",),
+    "vocabularies": (f"{OFFICIAL_301}/shacl_mdr-vocabularies.shape.ttl",),
+    "recommended": (f"{OFFICIAL_301}/shacl_shapes_recommended.ttl",),
+    "deprecated": (f"{OFFICIAL_301}/shacl_deprecateduris.ttl",),
+    "hvd": (f"{HVD_300}/hvd-SHACL-full.ttl",),
+}
+"""The usable official sets (the all-in-one files are broken upstream, see the last tests)."""
+WARNING_ONLY = frozenset({"recommended", "deprecated"})
+REAL_SAMPLE_SLOW = frozenset({"base", "recommended", "deprecated"})
+"""pyshacl needs ~38 s, 19 s and 8 s of CPU for these on 2,000 datasets: run with ``slow``."""
+REAL_SAMPLE_DATASETS = 2000
+HVD_SAMPLE_DATASETS = 120
 
 
-@pytest.fixture(scope="module")
-def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
-    """2,000 real datasets with generated resources, loaded."""
-    folder = tmp_path_factory.mktemp("real-sample")
-    sample = folder / "datasets.csv"
-    with gzip.open(real_export, "rt", encoding="utf-8", newline="") as source, \
-            sample.open("w", encoding="utf-8", newline="") as out:
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A loaded store as rdflib graphs: all of it, and its HVD subset."""
+
+    store: Path
+    data: Graph
+    hvd: Graph
+
+    @classmethod
+    def of(cls, store: Path) -> Input:
+        return cls(store, store_graph(store), hvd_subset(store))
+
+    def check(self, shape_set: str) -> Report:
+        """Validate against one shape set, with the slim background."""
+        data = self.hvd if shape_set == "hvd" else self.data
+        return run_shapes(data, shapes_graph(*SHAPE_SETS[shape_set]), slim_background(data))
+
+
+def _export_rows(export: Path, keep: Callable[[list[str], dict[str, int]], bool],
+                 limit: int, out: Path) -> None:
+    """The first ``limit`` rows of the real export that ``keep`` accepts, as a CSV file."""
+    csv.field_size_limit(sys.maxsize)
+    with gzip.open(export, "rt", encoding="utf-8", newline="") as source, \
+            out.open("w", encoding="utf-8", newline="") as sink:
         header = source.readline()
-        out.write(header)
-        reader = __import__("csv").reader(source, delimiter=";")
-        writer = __import__("csv").writer(out, delimiter=";", lineterminator="\r\n",
-                                          quoting=__import__("csv").QUOTE_NONNUMERIC)
-        for row in itertools.islice(reader, 2000):
-            writer.writerow(row)
-    generator = load_bench_module("generate_resources")
+        sink.write(header)
+        columns = {name: position for position, name in
+                   enumerate(next(csv.reader([header], delimiter=";")))}
+        writer = csv.writer(sink, delimiter=";", lineterminator="\r\n",
+                            quoting=csv.QUOTE_NONNUMERIC)
+        written = 0
+        for row in csv.reader(source, delimiter=";"):
+            if written == limit:
+                break
+            if keep(row, columns):
+                writer.writerow(row)
+                written += 1
+
+
+def _load_sample(folder: Path, export: Path,
+                 keep: Callable[[list[str], dict[str, int]], bool], limit: int) -> Path:
+    sample = folder / "datasets.csv"
+    _export_rows(export, keep, limit, sample)
     resources = folder / "resources.csv"
-    generator.generate(sample, resources)
+    load_bench_module("generate_resources").generate(sample, resources)
     store = folder / "store"
     load([sample, resources], store, LoadOptions(base_iri=BASE, workers=2))
     return store
 
 
-def test_real_sample_conforms_to_base_shapes(real_sample_store: Path) -> None:
-    found = violations(store_graph(real_sample_store), shapes_graph(*BASE_SHAPES),
-                       with_vocabularies=False)
-    assert not found, "\n".join(found[:200])
+def _is_hvd(row: list[str], columns: dict[str, int]) -> bool:
+    return "hvd" in row[columns["tags"]].split(",")
+
+
+@pytest.fixture(scope="module")
+def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
+    """The first 2,000 real datasets with generated resources, loaded."""
+    return _load_sample(tmp_path_factory.mktemp("real-sample"), real_export,
+                        lambda row, columns: True, REAL_SAMPLE_DATASETS)
+
+
+@pytest.fixture(scope="module")
+def hvd_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
+    """The first 120 real datasets tagged ``hvd`` with generated resources, loaded."""
+    return _load_sample(tmp_path_factory.mktemp("hvd-sample"), real_export, _is_hvd,
+                        HVD_SAMPLE_DATASETS)
+
+
+@pytest.fixture(scope="module")
+def demo_input(demo_store: tuple[Path, LoadReport]) -> Input:
+    return Input.of(demo_store[0])
+
+
+@pytest.fixture(scope="module")
+def real_sample_input(real_sample_store: Path) -> Input:
+    return Input.of(real_sample_store)
+
+
+@pytest.fixture(scope="module")
+def hvd_sample_input(hvd_sample_store: Path) -> Input:
+    return Input.of(hvd_sample_store)
+
+
+def _cases() -> Iterator[object]:
+    for source in ("demo", "real_sample", "hvd_sample"):
+        for shape_set in SHAPE_SETS:
+            slow = source == "real_sample" and shape_set in REAL_SAMPLE_SLOW
+            yield pytest.param(source, shape_set, id=f"{source}-{shape_set}",
+                               marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize(("source", "shape_set"), list(_cases()))
+def test_official_shapes(source: str, shape_set: str, request: pytest.FixtureRequest,
+                         record_property: Callable[[str, object], None]) -> None:
+    """Zero Violations on own nodes; Warnings counted and printed, not asserted."""
+    case: Input = request.getfixturevalue(f"{source}_input")
+    report = case.check(shape_set)
+    warnings = report.summary("Warning")
+    record_property("shacl_warnings", len(report.warnings))
+    record_property("shacl_background", report.background)
+    print(f"{len(report.warnings)} Warnings on own nodes, {report.background} results on "
+          f"background nodes")
+    for key, count in sorted(warnings.items()):
+        print(f"  {count:6d}  {key}")
+    assert not report.violations, report.text("Violation")
+    if shape_set in WARNING_ONLY:
+        assert not report.of("Info")
+
+
+def _count(graph: Graph, predicate: str, obj: str) -> int:
+    return len(set(graph.subjects(URIRef(predicate), URIRef(obj))))
+
+
+@pytest.mark.parametrize("source", ["demo", "hvd_sample"])
+def test_hvd_subsets_are_substantial(source: str, request: pytest.FixtureRequest) -> None:
+    """The HVD tests see real HVD datasets, with distributions and a data service."""
+    case: Input = request.getfixturevalue(f"{source}_input")
+    declared = set(case.hvd.subjects(URIRef(DCATAP.applicableLegislation),
+                                     URIRef(HVD_LEGISLATION)))
+    datasets = {node for node in declared if (node, RDF.type, URIRef(DCAT.Dataset)) in case.hvd}
+    services = {node for node in declared
+                if (node, RDF.type, URIRef(DCAT.DataService)) in case.hvd}
+    distributions = {node for node in declared
+                     if (node, RDF.type, URIRef(DCAT.Distribution)) in case.hvd}
+    minimum = 100 if source == "hvd_sample" else 5
+    assert len(datasets) >= minimum
+    assert len(distributions) >= len(datasets)
+    assert services
+    assert _count(case.hvd, RDF.type, DCAT.Dataset) == len(datasets)
+
+
+def test_slim_background_is_equivalent(demo_input: Input) -> None:
+    """The slim background gives exactly the full background's results on own nodes."""
+    for subset, names in ((demo_input.data, [name for name in SHAPE_SETS if name != "hvd"]),
+                          (demo_input.hvd, ["hvd"])):
+        shapes = Graph()
+        for name in names:
+            shapes += shapes_graph(*SHAPE_SETS[name])
+        slim = run_shapes(subset, shapes, slim_background(subset))
+        full = run_shapes(subset, shapes, full_background())
+        assert {result.line() for result in slim.results} == \
+            {result.line() for result in full.results}
+        assert slim.results
+
+
+def test_used_shape_sets_reference_only_defined_shapes() -> None:
+    for files in SHAPE_SETS.values():
+        assert dangling_shape_refs(*files) == []
+    everything = tuple(file for files in SHAPE_SETS.values() for file in files)
+    assert dangling_shape_refs(*everything) == []
+
+
+ALL_IN_ONE = f"{OFFICIAL_301}/shacl_dcat-ap-SHACL.ttl"
+RANGES = f"{OFFICIAL_301}/shacl_ranges.ttl"
+
+
+def test_all_in_one_shape_files_are_broken_upstream() -> None:
+    """Why ldcat does not use them: they name property shapes they never define."""
+    missing = dangling_shape_refs(ALL_IN_ONE)
+    assert len(missing) == 2
+    assert all("#dcat:DataServiceShape/" in iri for iri in missing)
+    defined_in_ranges = shapes_graph(RANGES)
+    assert all((URIRef(iri), None, None) in defined_in_ranges for iri in missing)
+    assert len(dangling_shape_refs(RANGES)) == 206
+    assert len(dangling_shape_refs(ALL_IN_ONE, RANGES)) == 5
+
+
+def test_pyshacl_fails_on_the_all_in_one_with_a_data_service() -> None:
+    data = Graph()
+    data.add((URIRef(f"{BASE}/dataservices/x"), RDF.type, URIRef(DCAT.DataService)))
+    with pytest.raises(ReportableRuntimeError, match="DataServiceShape/"):
+        validate(data, shacl_graph=shapes_graph(ALL_IN_ONE))

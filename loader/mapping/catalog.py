@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from loader.mapping.catalog_api import write_catalog_api
 from loader.mapping.context import MappingContext
+from loader.mapping.distribution import (
+    CHECKSUM_ALGORITHMS,
+    checksum_algorithm,
+    spdx_checksum_algorithm,
+)
 from loader.mapping.nquads import XSD_DATETIME, GraphWriter
 from ontology.namespaces import (
     DCAT,
     DCT,
     ELI,
     EU_ACCESS_RIGHT,
+    EU_AUTHORITY,
     EU_COUNTRY,
     EU_LANGUAGE,
     FOAF,
     HVD_LEGISLATION,
     IANA_MEDIA_TYPES,
+    OWL,
     RDFS,
+    SPDX,
 )
 from ontology.themes import Theme
+
+DATA_THEME_SCHEME = EU_AUTHORITY + "data-theme"
 
 
 def catalog_publisher_iri(ctx: MappingContext) -> str:
@@ -47,6 +58,8 @@ def map_catalog(ctx: MappingContext, modified: str | None,
     writer.type(publisher, FOAF.Organization, FOAF.Agent)
     writer.literal(publisher, FOAF.name, settings.publisher_name)
     writer.iri(publisher, FOAF.homepage, settings.publisher_homepage)
+    writer.iri(subject, DCAT.themeTaxonomy, DATA_THEME_SCHEME)
+    write_catalog_api(writer, ctx, publisher)
     if modified:
         writer.typed(subject, DCT.modified, modified, XSD_DATETIME)
     for theme in ctx.themes.themes:
@@ -60,7 +73,10 @@ def map_catalog(ctx: MappingContext, modified: str | None,
 def write_concept_classes(writer: GraphWriter, ctx: MappingContext) -> None:
     """Type, once, every vocabulary concept the records may link to, with the class DCAT-AP
     expects as the range (``dct:Frequency``, ``dct:MediaType``...): the EU tables publish them
-    as plain ``skos:Concept`` and record graphs stay free of repeated declarations."""
+    as plain ``skos:Concept`` and record graphs stay free of repeated declarations.
+
+    The checksum algorithms are declared here too: the https spelling the official shapes
+    demand, ``owl:sameAs`` SPDX's own http term (see :func:`checksum_algorithm`)."""
     tables = ctx.alignments
     declarations: dict[str, set[str]] = {}
 
@@ -84,6 +100,9 @@ def write_concept_classes(writer: GraphWriter, ctx: MappingContext) -> None:
 
     for iri in sorted(declarations):
         writer.type(iri, *sorted(declarations[iri]))
+    for name in CHECKSUM_ALGORITHMS:
+        writer.type(checksum_algorithm(name), SPDX.ChecksumAlgorithm)
+        writer.iri(checksum_algorithm(name), OWL.sameAs, spdx_checksum_algorithm(name))
 
 
 def map_theme(theme: Theme, ctx: MappingContext) -> GraphWriter:

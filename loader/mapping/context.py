@@ -22,6 +22,15 @@ class CatalogSettings:
     publisher_homepage: str
     language: str
     spatial: str
+    api_title: str
+    api_description: str
+    api_endpoint: str
+    api_endpoint_description: str
+    api_documentation: str
+    api_licence: str
+    """A key of ``ontology/alignments/licences.tsv``."""
+    contact_name: str
+    contact_url: str
 
 
 def load_catalog_settings() -> CatalogSettings:

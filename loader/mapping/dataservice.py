@@ -6,6 +6,7 @@ from collections.abc import Container
 
 from loader.mapping.context import MappingContext
 from loader.mapping.dataset import publisher_iri, write_contact_point, write_rights
+from loader.mapping.hvd import declare_hvd, hvd_category, mark_resource
 from loader.mapping.licences import resolve_licence
 from loader.mapping.nquads import XSD_DATETIME, XSD_DECIMAL, GraphWriter
 from loader.readers.fields import RowIssues
@@ -28,18 +29,30 @@ def map_dataservice(record: DataserviceRecord, ctx: MappingContext,
     writer.literal(subject, DCT.identifier, record.id)
     writer.literal(subject, DCT.title, record.title, lang="fr")
     writer.literal(subject, DCT.description, record.description or record.title, lang="fr")
-    endpoint = record.base_api_url or record.page
+    category = hvd_category(record.tags, record.is_hvd, ctx, issues)
+    hvd = category is not None
+    endpoint = record.base_api_url or record.page or subject
     if record.base_api_url is None:
         issues.warn("base_api_url", "data service without an API base URL; its page stands in")
-    writer.iri(subject, DCAT.endpointURL, endpoint or subject)
+    writer.iri(subject, DCAT.endpointURL, endpoint)
     if record.machine_documentation_url:
         writer.iri(subject, DCAT.endpointDescription, record.machine_documentation_url)
-    for url in (record.technical_documentation_url, record.business_documentation_url):
-        if url:
-            writer.iri(subject, FOAF.page, url)
+        if hvd:
+            mark_resource(writer, record.machine_documentation_url)
+    pages = [url for url in (record.technical_documentation_url,
+                             record.business_documentation_url) if url]
+    for url in pages:
+        writer.iri(subject, FOAF.page, url)
+        writer.type(url, FOAF.Document)
     if record.page:
         writer.iri(subject, DCAT.landingPage, record.page)
         writer.type(record.page, FOAF.Document)
+    if category:
+        declare_hvd(writer, subject, category)
+        mark_resource(writer, endpoint)
+        if not pages:
+            issues.warn("technical_documentation_url",
+                        "high-value API without documentation (DCAT-AP HVD wants foaf:page)")
     access = ACCESS_RIGHTS.get(record.access_type)
     if access:
         writer.iri(subject, DCT.accessRights, access)
@@ -53,7 +66,7 @@ def map_dataservice(record: DataserviceRecord, ctx: MappingContext,
     if publisher:
         writer.iri(subject, DCT.publisher, publisher)
         write_contact_point(writer, subject, record.organization_name or record.owner_name,
-                            publisher, individual=not record.organization_id)
+                            publisher, individual=not record.organization_id, hvd=hvd)
     for tag in record.tags:
         writer.literal(subject, DCAT.keyword, tag)
     if record.created_at:

@@ -9,7 +9,9 @@ yields the very same graph.
 
 from __future__ import annotations
 
+from loader.mapping.catalog_api import catalog_api_iri
 from loader.mapping.context import MappingContext
+from loader.mapping.hvd import declare_hvd, hvd_category, mark_resource
 from loader.mapping.licences import resolve_licence
 from loader.mapping.nquads import XSD_DATE, XSD_DATETIME, XSD_DECIMAL, GraphWriter
 from loader.readers.fields import RowIssues
@@ -19,12 +21,10 @@ from ontology.namespaces import (
     ADMS,
     ADMS_STATUS,
     DCAT,
-    DCATAP,
     DCT,
     EU_ACCESS_RIGHT,
     EU_LANGUAGE,
     FOAF,
-    HVD_LEGISLATION,
     LDC,
     RDFS,
     SKOS,
@@ -45,7 +45,7 @@ def publisher_iri(record_org_id: str, record_owner_id: str, ctx: MappingContext)
 
 
 def write_contact_point(writer: GraphWriter, subject: str, name: str, url: str | None,
-                        individual: bool) -> None:
+                        individual: bool, hvd: bool = False) -> None:
     """``subject dcat:contactPoint <subject#contact>``, a vCard with a name and a URL."""
     contact = f"{subject}#contact"
     writer.iri(subject, DCAT.contactPoint, contact)
@@ -53,6 +53,8 @@ def write_contact_point(writer: GraphWriter, subject: str, name: str, url: str |
     writer.literal(contact, VCARD.fn, name)
     if url:
         writer.iri(contact, VCARD.hasURL, url)
+        if hvd:
+            mark_resource(writer, url)
 
 
 def write_rights(writer: GraphWriter, node: str, licence: Licence) -> None:
@@ -62,7 +64,11 @@ def write_rights(writer: GraphWriter, node: str, licence: Licence) -> None:
 
 
 def map_dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -> GraphWriter:
-    """The dataset part of a dataset's record graph (distributions are added separately)."""
+    """The dataset part of a dataset's record graph (distributions are added separately).
+
+    Every dataset is served by the catalogue's own API (:mod:`loader.mapping.catalog_api`);
+    the link lives here, in the dataset's graph, like its ``dcat:dataset`` membership.
+    """
     iris = ctx.iris
     subject = iris.dataset(record.id)
     writer = GraphWriter(subject)
@@ -84,25 +90,23 @@ def map_dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -
     if record.last_modified:
         writer.typed(subject, DCT.modified, record.last_modified, XSD_DATETIME)
 
+    category = hvd_category(record.tags, record.is_hvd, ctx, issues,
+                            resources=record.resources_count)
     publisher = publisher_iri(record.organization_id, record.owner_id, ctx)
     if publisher:
         writer.iri(subject, DCT.publisher, publisher)
         write_contact_point(writer, subject,
                             record.organization_name or record.owner_name or record.title,
-                            publisher, individual=not record.organization_id)
+                            publisher, individual=not record.organization_id,
+                            hvd=category is not None)
 
     _write_frequency(writer, subject, record, ctx, issues)
     _write_temporal(writer, subject, record)
     _write_spatial(writer, subject, record, ctx)
     _write_status(writer, subject, record)
     _write_themes(writer, subject, record, ctx)
-    if record.is_hvd:
-        writer.iri(subject, DCATAP.applicableLegislation, HVD_LEGISLATION)
-        category = ctx.alignments.hvd_category(record.tags)
-        if category:
-            writer.iri(subject, DCATAP.hvdCategory, category)
-        else:
-            issues.warn("tags", "high-value dataset whose tags name no HVD category")
+    if category:
+        declare_hvd(writer, subject, category)
 
     licence = resolve_licence(record.license, ctx.alignments, "license", issues)
     if licence.iri is None:
@@ -118,6 +122,7 @@ def map_dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -
     if record.spatial_granularity:
         writer.literal(subject, LDC.spatialGranularity, record.spatial_granularity)
     writer.iri(iris.catalog, DCAT.dataset, subject)
+    writer.iri(catalog_api_iri(ctx), DCAT.servesDataset, subject)
     return writer
 
 

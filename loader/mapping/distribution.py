@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from loader.mapping.context import MappingContext
+from loader.mapping.hvd import declare_hvd, mark_resource
 from loader.mapping.nquads import XSD_DATETIME, XSD_HEXBINARY, XSD_NONNEG, GraphWriter
 from loader.readers.fields import RowIssues
 from loader.records import ResourceRecord
 from ontology.alignments import Licence
-from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, LDC, SPDX
+from ontology.namespaces import DCAT, DCT, LDC, SPDX, SPDX_HTTPS
 
-CHECKSUM_ALGORITHMS = {
-    "sha1": SPDX.checksumAlgorithm_sha1,
-    "sha256": SPDX.checksumAlgorithm_sha256,
-    "md5": SPDX.checksumAlgorithm_md5,
-    "sha512": SPDX.checksumAlgorithm_sha512,
-}
+CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+"""udata checksum types with an SPDX term (``crc`` and ``sha2`` have none: the readers drop
+them with a warning)."""
+
+
+def checksum_algorithm(name: str) -> str:
+    """The algorithm IRI ldcat writes: SPDX's term, spelled ``https``.
+
+    SPDX's own IRIs are ``http://spdx.org/rdf/terms#checksumAlgorithm_*``, but the official
+    DCAT-AP 3.0.1 shape demands ``^https://spdx.org/rdf/terms``. The root catalogue graph
+    declares each https term ``owl:sameAs`` its http original (see README, Conformance).
+
+    >>> checksum_algorithm("sha1")
+    'https://spdx.org/rdf/terms#checksumAlgorithm_sha1'
+    """
+    return SPDX_HTTPS.term(f"checksumAlgorithm_{name}")
+
+
+def spdx_checksum_algorithm(name: str) -> str:
+    """SPDX's own (http) term for an algorithm."""
+    return SPDX.term(f"checksumAlgorithm_{name}")
 DOWNLOADABLE_FILETYPES = frozenset({"file"})
 
 
@@ -33,6 +49,8 @@ def map_distribution(resource: ResourceRecord, writer: GraphWriter, *, dataset_i
     if resource.url is None:
         issues.warn("url", "resource without a usable URL; access URL is the dataset page")
     writer.iri(subject, DCAT.accessURL, access_url or subject)
+    if hvd:
+        mark_resource(writer, access_url or subject)
     if resource.url and resource.filetype in DOWNLOADABLE_FILETYPES:
         writer.iri(subject, DCAT.downloadURL, resource.url)
 
@@ -51,7 +69,7 @@ def map_distribution(resource: ResourceRecord, writer: GraphWriter, *, dataset_i
         node = f"{subject}#checksum"
         writer.iri(subject, SPDX.checksum, node)
         writer.type(node, SPDX.Checksum)
-        writer.iri(node, SPDX.algorithm, CHECKSUM_ALGORITHMS[resource.checksum.algorithm])
+        writer.iri(node, SPDX.algorithm, checksum_algorithm(resource.checksum.algorithm))
         writer.typed(node, SPDX.checksumValue, resource.checksum.value, XSD_HEXBINARY)
     if resource.created_at:
         writer.typed(subject, DCT.issued, resource.created_at, XSD_DATETIME)
@@ -64,4 +82,4 @@ def map_distribution(resource: ResourceRecord, writer: GraphWriter, *, dataset_i
     if resource.type:
         writer.literal(subject, LDC.resourceType, resource.type)
     if hvd:
-        writer.iri(subject, DCATAP.applicableLegislation, HVD_LEGISLATION)
+        declare_hvd(writer, subject)
