@@ -40,8 +40,10 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--out", type=Path, help="write OUT.txt, OUT.ttl and OUT.json")
     parser.add_argument("--limit", type=int, default=50,
                         help="results printed on stdout (default 50; 0 for all)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="query threads (default: one per core)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the slowest checks with their durations")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="validating processes (default: one per core)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print("ldcat validate: give either a FILE or --store DIR", file=sys.stderr)
         return 2
     request = ValidationRequest(shapes=args.shapes, dcat_ap=args.dcat_ap,
-                                threads=args.threads or None, progress=_progress())
+                                workers=args.workers or None, progress=_progress())
     try:
         if args.file is not None:
             report = validate_file(args.file, request)
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     _write(report, args.out)
     print(report.to_text(limit=args.limit or None), end="")
+    if args.profile:
+        print("slowest checks:\n  " + "\n  ".join(report.slowest))
     return 0 if report.conforms else 1
 
 

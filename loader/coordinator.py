@@ -211,6 +211,8 @@ class Coordinator:
         self._add(mapped.graph, graph_kind, mapped.text, mapped.hash)
         if kind == "datasets":
             self._note_dataset(mapped)
+        elif mapped.agent is not None:
+            self._note_agent(mapped.agent)
 
     def _hide(self, mapped: MappedRecord) -> None:
         if mapped.kind == "datasets":
@@ -224,14 +226,18 @@ class Coordinator:
         assert mapped.facts is not None
         assert mapped.agent is not None
         self.dataset_facts[mapped.id] = mapped.facts
-        organization_id, organization_name, owner_id, owner_name = mapped.agent
+        self._note_agent(mapped.agent)
+        if mapped.modified and (self.latest_modified is None
+                                or mapped.modified > self.latest_modified):
+            self.latest_modified = mapped.modified
+
+    def _note_agent(self, agent: tuple[str, str, str, str]) -> None:
+        """Remember the organisation or user a record names, to publish it if no export does."""
+        organization_id, organization_name, owner_id, owner_name = agent
         if organization_id:
             self.organizations.setdefault(organization_id, organization_name or organization_id)
         elif owner_id:
             self.users.setdefault(owner_id, owner_name or owner_id)
-        if mapped.modified and (self.latest_modified is None
-                                or mapped.modified > self.latest_modified):
-            self.latest_modified = mapped.modified
 
     def _add(self, graph: str, kind: str, data: bytes, digest: int) -> None:
         if data:

@@ -67,7 +67,8 @@ class MappedRecord:
     status: str = PUBLISHED
     """``published``, ``hidden`` (private, deleted, of a hidden dataset) or ``rejected``."""
     agent: tuple[str, str, str, str] | None = None
-    """Datasets: (organization id, organization name, owner id, owner name)."""
+    """Datasets, reuses, data services: (organization id, organization name, owner id, owner
+    name); the coordinator derives the agent records they point to."""
     facts: DatasetFacts | None = None
     modified: str | None = None
     line: int = 0
@@ -130,12 +131,18 @@ def map_record(record: object, state: WorkerState, issues: RowIssues) -> MappedR
         if record.private or record.deleted:
             return _hidden("reuses", record.id, issues)
         writer = map_reuse(record, ctx, state.published_datasets, issues)
-        return _mapped("reuses", record.id, writer, issues)
+        mapped = _mapped("reuses", record.id, writer, issues)
+        mapped.agent = (record.organization_id, record.organization_name, record.owner_id,
+                        record.owner_name)
+        return mapped
     if isinstance(record, DataserviceRecord):
         if record.private or record.deleted:
             return _hidden("dataservices", record.id, issues)
         writer = map_dataservice(record, ctx, state.published_datasets, issues)
-        return _mapped("dataservices", record.id, writer, issues)
+        mapped = _mapped("dataservices", record.id, writer, issues)
+        mapped.agent = (record.organization_id, record.organization_name, record.owner_id,
+                        record.owner_name)
+        return mapped
     raise TypeError(f"no mapping for {type(record).__name__}")
 
 

@@ -15,9 +15,9 @@ exactly when ``x`` does not conform to ``S`` (:meth:`Compiler.nonconforming`); n
 - the others (minCount, hasValue, qualified counts, closed, SPARQL constraints) start from the
   targets.
 
-SELECT-based SPARQL constraints are inlined into the group that binds ``?this`` to the targets,
-so their FILTERs see ``$this`` bound (SHACL's pre-binding); nested sub-groups in the user's
-query are evaluated bottom-up, as in any SPARQL engine.
+SELECT-based SPARQL constraints run once per focus node with ``$this`` pre-bound (SPARQL
+substitution), as SHACL specifies; they suit shapes with few focus nodes (ldcat's store rules
+target the catalogues).
 
 Literals whose datatype Oxigraph does not keep are judged by the datatype ldcat publishes
 (:data:`ontology.datatypes.DECLARED_DATATYPES`), i.e. the graph as served, not as stored.
@@ -60,6 +60,8 @@ from shapes.parse import ShapesError
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+FEW_TARGETS = 20_000
+"""Below this many focus nodes, absence checks look each one up instead of a hash anti-join."""
 MAX_PAIRWISE = 4
 """Counts up to this are written as distinct-value patterns (usable inside EXISTS)."""
 
@@ -101,6 +103,13 @@ class Check:
     candidates: str | None = None
     candidate_var: str = ""
     confirm_template: str = ""
+    confirm_bulk: str = ""
+    """The confirming query for many candidates: the candidate query, the path and the targets
+    as subqueries, which Oxigraph joins by hashing (a VALUES block of thousands of terms, or a
+    lookup per candidate, is far slower)."""
+    per_focus: str | None = None
+    """A SPARQL-based constraint's query, run once per focus node found by ``query`` with
+    ``?this`` pre-bound (SEP-0007 substitution, as SHACL's pre-binding asks)."""
 
     def confirm(self, values: Sequence[str]) -> str:
         """The query restricted to candidate terms (SPARQL text of IRIs or literals)."""
@@ -111,9 +120,12 @@ class Compiler:
     """Writes SPARQL for shapes; ``classes`` gives subclass closures, ``declared`` the
     property -> datatype pairs restored on the way out of the store."""
 
-    def __init__(self, classes: ClassClosure, declared: dict[str, str] | None = None) -> None:
+    def __init__(self, classes: ClassClosure, declared: dict[str, str] | None = None,
+                 count: Callable[[str], int] | None = None) -> None:
         self.classes = classes
         self.declared = declared or {}
+        self.count = count
+        """Number of solutions of a pattern (to choose between join strategies)."""
         self.counter = 0
         self.prefixes: dict[str, str] = {}
 
@@ -137,29 +149,79 @@ class Compiler:
         path = shape.path
         if isinstance(constraint, _VALUE_LEVEL):
             if path is None:
-                failure = self.value_failure(constraint, FOCUS, None)
+                failure = self.value_failure(constraint, FOCUS, None, top_level=True)
                 query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} {failure} }}"
                 return Check(shape, constraint, root, self._prefixed(query))
-            failure = self.value_failure(constraint, VALUE, path)
+            failure = self.value_failure(constraint, VALUE, path, top_level=True)
             query = (f"SELECT DISTINCT {FOCUS} {VALUE} WHERE {{ {targets} "
                      f"{FOCUS} {path.sparql} {VALUE} . {failure} }}")
             if path.unbounded:
                 return Check(shape, constraint, root, self._prefixed(query))
-            candidates = f"SELECT {VALUE} WHERE {{ ?_s {path.sparql} {VALUE} . {failure} }}"
+            # each distinct value is tested once, whichever subjects share it
+            values = f"{{ SELECT DISTINCT {VALUE} WHERE {{ ?_s {path.sparql} {VALUE} }} }}"
+            candidates = f"SELECT {VALUE} WHERE {{ {values} {failure} }}"
             confirm = (f"SELECT DISTINCT {FOCUS} {VALUE} WHERE {{ VALUES {VALUE} {{ #VALUES# }} "
                        f"{FOCUS} {path.sparql} {VALUE} . {targets} }}")
+            bulk = (f"SELECT DISTINCT {FOCUS} {VALUE} WHERE {{ {{ {candidates} }} "
+                    f"{{ SELECT {FOCUS} {VALUE} WHERE {{ {FOCUS} {path.sparql} {VALUE} }} }} "
+                    f"{{ SELECT DISTINCT {FOCUS} WHERE {{ {targets} }} }} }}")
             return Check(shape, constraint, root, self._prefixed(query),
-                         self._prefixed(candidates), "value", self._prefixed(confirm))
+                         self._prefixed(candidates), "value", self._prefixed(confirm),
+                         confirm_bulk=self._prefixed(bulk))
+        if path is not None and isinstance(constraint, MinCountConstraint | HasValueConstraint):
+            return self.absence_check(shape, root, constraint, targets, path)
+        if path is not None and not path.unbounded and \
+                isinstance(constraint, MaxCountConstraint):
+            counted = self.fresh()
+            candidates = (f"SELECT {FOCUS} WHERE {{ {FOCUS} {path.sparql} {counted} }} "
+                          f"GROUP BY {FOCUS} HAVING (COUNT(DISTINCT {counted}) > "
+                          f"{constraint.count})")
+            query = f"SELECT DISTINCT {FOCUS} WHERE {{ {{ {candidates} }} {targets} }}"
+            confirm = (f"SELECT DISTINCT {FOCUS} WHERE {{ VALUES {FOCUS} {{ #VALUES# }} "
+                       f"{targets} }}")
+            bulk = (f"SELECT DISTINCT {FOCUS} WHERE {{ {{ {candidates} }} "
+                    f"{{ SELECT DISTINCT {FOCUS} WHERE {{ {targets} }} }} }}")
+            return Check(shape, constraint, root, self._prefixed(query),
+                         self._prefixed(candidates), "focus", self._prefixed(confirm),
+                         confirm_bulk=self._prefixed(bulk))
+        if isinstance(constraint, SparqlConstraint):
+            prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in constraint.prefixes)
+            query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} }}"
+            return Check(shape, constraint, root, self._prefixed(query),
+                         per_focus=prefixes + constraint.select)
         failure = self.focus_failure(constraint, shape, FOCUS, top_level=True)
         projection = f"{FOCUS} {VALUE} {PATH}"
         query = f"SELECT DISTINCT {projection} WHERE {{ {targets} {failure} }}"
-        if isinstance(constraint, MaxCountConstraint | UniqueLangConstraint) and \
+        if isinstance(constraint, UniqueLangConstraint) and \
                 path is not None and not path.unbounded:
             candidates = f"SELECT DISTINCT {FOCUS} WHERE {{ {failure} }}"
             confirm = (f"SELECT DISTINCT {FOCUS} WHERE {{ VALUES {FOCUS} {{ #VALUES# }} "
                        f"{targets} }}")
             return Check(shape, constraint, root, self._prefixed(query),
                          self._prefixed(candidates), "focus", self._prefixed(confirm))
+        return Check(shape, constraint, root, self._prefixed(query))
+
+    def absence_check(self, shape: Shape, root: Shape,
+                      constraint: MinCountConstraint | HasValueConstraint, targets: str,
+                      path: Path) -> Check:
+        """minCount / hasValue from the targets, as a hash anti-join (no per-node lookup)."""
+        if isinstance(constraint, HasValueConstraint):
+            present = f"{FOCUS} {path.sparql} {constraint.value}"
+        elif constraint.count == 0:  # never fails
+            return Check(shape, constraint, root, f"SELECT {FOCUS} WHERE {{ FILTER(false) }}")
+        elif constraint.count == 1:
+            present = f"{FOCUS} {path.sparql} {self.fresh()}"
+        else:
+            counted = self.fresh()
+            present = (f"SELECT {FOCUS} WHERE {{ {FOCUS} {path.sparql} {counted} }} "
+                       f"GROUP BY {FOCUS} HAVING (COUNT(DISTINCT {counted}) >= "
+                       f"{constraint.count})")
+        if self.count is not None and self.count(targets) < FEW_TARGETS:
+            # few focus nodes: a lookup each beats hashing every statement of the path
+            inner = present if present.startswith(FOCUS) else f"{{ {present} }}"
+            query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} FILTER NOT EXISTS {{ {inner} }} }}"
+        else:
+            query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} MINUS {{ {present} }} }}"
         return Check(shape, constraint, root, self._prefixed(query))
 
     def _prefixed(self, query: str) -> str:
@@ -185,8 +247,20 @@ class Compiler:
 
     # --- value nodes one by one ------------------------------------------------------------
 
-    def value_failure(self, c: Constraint, v: str, path: Path | None) -> str:
-        """A pattern with a solution iff value node ``v`` (bound) fails ``c``."""
+    def value_failure(self, c: Constraint, v: str, path: Path | None,
+                      top_level: bool = False) -> str:
+        """A pattern with a solution iff value node ``v`` (bound) fails ``c``.
+
+        At the top level (``v`` bound in the same group) a class test is a MINUS: a hash
+        anti-join, instead of one index lookup per value.
+        """
+        if isinstance(c, ClassConstraint) and top_level:
+            classes = self.classes(c.cls)
+            if len(classes) == 1:
+                return f"MINUS {{ {v} {RDF_TYPE} <{classes[0]}> }}"
+            t = self.fresh()
+            listed = " ".join(f"<{cls}>" for cls in classes)
+            return f"MINUS {{ VALUES {t} {{ {listed} }} {v} {RDF_TYPE} {t} }}"
         if isinstance(c, ClassConstraint):
             classes = self.classes(c.cls)
             if len(classes) == 1:
@@ -309,7 +383,7 @@ class Compiler:
                 if known != namespace:
                     raise ShapesError(f"shape {shape.name}: prefix {prefix}: declared as both "
                                       f"{known} and {namespace}")
-            return c.where  # inlined: its FILTERs see ?this bound by the targets
+            return f"\n{c.where}\n"  # inlined: its FILTERs see ?this bound by the targets
         raise ShapesError(f"shape {shape.name}: {c.component} is not supported")
 
     def qualified_failure(self, c: QualifiedConstraint, shape: Shape, focus: str) -> str:

@@ -1,8 +1,10 @@
 """The data a validation runs on: a generation or an RDF file, plus background vocabularies.
 
 A published generation is never written to. Validation works on a RocksDB checkpoint of it
-(hard links, made in seconds) inside the store folder, adds the vocabularies there as one
-named graph, and deletes the checkpoint afterwards.
+(hard links, made in seconds) inside the store folder, adds the vocabularies there, and deletes
+the checkpoint afterwards. The vocabularies go into the store's *default* graph: ldcat's record
+graphs are all named, queries see the union of both, and ``GRAPH ?g`` patterns (ldcat's own
+graph rules) see only the record graphs.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 
 from shapes.sets import HVD_LEGISLATION
 
-BACKGROUND_GRAPH = "https://w3id.org/ldcat/graphs/background"
 FILE_GRAPH = "https://w3id.org/ldcat/graphs/file"
 
 _FORMATS = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".nq": RdfFormat.N_QUADS,
@@ -40,11 +41,10 @@ def rdf_format(path: Path) -> RdfFormat:
 
 
 def add_background(store: Store, files: list[Path]) -> None:
-    """Load vocabulary files into :data:`BACKGROUND_GRAPH`."""
-    graph = NamedNode(BACKGROUND_GRAPH)
+    """Load vocabulary files into the default graph."""
     for path in files:
         try:
-            store.bulk_load(path=str(path), format=rdf_format(path), to_graph=graph)
+            store.bulk_load(path=str(path), format=rdf_format(path), to_graph=DefaultGraph())
         except (SyntaxError, OSError) as error:
             raise DataError(f"{path}: background vocabulary does not load: {error}") from error
 
@@ -66,14 +66,12 @@ def load_file(path: Path, store: Store) -> None:
 
 
 @contextmanager
-def generation_checkpoint(generation: Path, scratch_parent: Path) -> Iterator[Store]:
-    """A writable checkpoint of a published generation, removed on exit."""
+def generation_checkpoint(generation: Path, scratch_parent: Path) -> Iterator[Path]:
+    """The path of a checkpoint of a published generation (writable), removed on exit."""
     scratch = Path(tempfile.mkdtemp(prefix=".validate-", dir=scratch_parent))
     try:
         Store.read_only(str(generation)).backup(str(scratch / "store"))
-        store = Store(str(scratch / "store"))
-        yield store
-        del store
+        yield scratch / "store"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -84,7 +82,7 @@ def hvd_subset(store: Store) -> Store:
     The HVD shapes target every dataset, distribution and data service of the graph they see,
     so they are run on the record graphs of datasets and data services under the HVD
     regulation, the graphs of their publishers, the catalogue graphs (concept typing) and the
-    background vocabularies.
+    background vocabularies (the default graph).
     """
     legislation = f"<http://data.europa.eu/r5r/applicableLegislation> <{HVD_LEGISLATION}>"
     query = f"""
@@ -94,9 +92,9 @@ def hvd_subset(store: Store) -> Store:
                          FILTER(?kind IN (dcat:Dataset, dcat:DataService)) }} }}
           UNION {{ GRAPH ?h {{ ?r {legislation} ; <http://purl.org/dc/terms/publisher> ?g }} }}
           UNION {{ GRAPH ?g {{ ?c a dcat:Catalog }} }}
-          UNION {{ BIND(<{BACKGROUND_GRAPH}> AS ?g) }}
         }}"""
     subset = Store()
+    subset.extend(store.quads_for_pattern(None, None, None, DefaultGraph()))
     for solution in store.query(query):  # type: ignore[union-attr]
         graph = solution["g"]
         assert isinstance(graph, NamedNode)

@@ -192,9 +192,11 @@ class ClosedConstraint(Constraint):
 
 @dataclass(frozen=True)
 class SparqlConstraint(Constraint):
-    """A SELECT-based constraint: ``where`` is the body of its WHERE clause, ``$this`` kept."""
+    """A SELECT-based constraint: ``select`` is its query (``$this`` written ``?this``, ``$PATH``
+    replaced), ``where`` the body of its WHERE clause."""
 
     prefixes: tuple[tuple[str, str], ...]
+    select: str
     where: str
     projects_value: bool
     projects_path: bool

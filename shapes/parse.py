@@ -322,12 +322,14 @@ class _Parser:
         projection, body = split_select(text, where)
         if shape.path is not None:
             body = body.replace("$PATH", shape.path.sparql)
+            text = text.replace("$PATH", shape.path.sparql)
         body = re.sub(r"\$(\w+)", r"?\1", body)
+        text = re.sub(r"\$(\w+)", r"?\1", text)
         projected = set(re.findall(r"[?$](\w+)", projection))
         if "this" not in projected:
             raise ShapesError(f"{where}: the SELECT must project $this")
         return SparqlConstraint(
-            prefixes=tuple(sorted(set(prefixes))), where=body,
+            prefixes=tuple(sorted(set(prefixes))), select=text, where=body,
             projects_value="value" in projected, projects_path="path" in projected,
             message=_first_text(g.objects(node, sh("message"))))
 

@@ -35,9 +35,10 @@ class ValidationResult:
         return (self.focus, self.path, self.component, self.severity)
 
     def __lt__(self, other: ValidationResult) -> bool:
-        return self._order() < other._order()
+        return self.order() < other.order()
 
-    def _order(self) -> tuple[str, ...]:
+    def order(self) -> tuple[str, ...]:
+        """A total order for stable reports (``None`` sorts first)."""
         return (self.focus, self.path or "", self.component, self.severity, self.value or "",
                 self.shape)
 
@@ -51,6 +52,8 @@ class ValidationReport:
     checks: int = 0
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
+    slowest: list[str] = field(default_factory=list)
+    """The slowest checks with their durations (for ``ldcat validate --profile``)."""
 
     @property
     def own(self) -> list[ValidationResult]:
@@ -75,7 +78,7 @@ class ValidationReport:
         lines = [f"Shapes {self.shapes}: {verdict} ({summary}; {self.checks} checks, "
                  f"{self.seconds:.1f} s)"]
         lines.extend(f"note: {notice}" for notice in self.notices)
-        shown = sorted(self.own, key=lambda r: (_SEVERITY_ORDER.get(r.severity, 9), r))
+        shown = sorted(self.own, key=lambda r: (_SEVERITY_ORDER.get(r.severity, 9), r.order()))
         for result in shown[:limit]:
             where = f" {result.path}" if result.path else ""
             value = f" value={result.value}" if result.value else ""
@@ -88,14 +91,14 @@ class ValidationReport:
             lines.append(f"{len(background)} results on background vocabulary nodes (not "
                          "counted), e.g.:")
             lines.extend(f"  {r.severity}: {r.focus} {r.path or ''} [{r.component}]"
-                         for r in sorted(background)[:5])
+                         for r in sorted(background, key=ValidationResult.order)[:5])
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
         return json.dumps({"shapes": self.shapes, "conforms": self.conforms,
                            "counts": self.counts(), "checks": self.checks,
                            "seconds": round(self.seconds, 3), "notices": self.notices,
-                           "results": [asdict(r) for r in sorted(self.results)]},
+                           "results": [asdict(r) for r in self.results]},
                           ensure_ascii=False, indent=1)
 
     def to_turtle(self) -> str:
@@ -103,7 +106,7 @@ class ValidationReport:
         lines = ["_:report <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
                  f"<{SH}ValidationReport> .",
                  f"_:report <{SH}conforms> {_boolean(self.conforms)} ."]
-        for index, result in enumerate(sorted(self.results)):
+        for index, result in enumerate(self.results):
             node = f"_:r{index}"
             lines.append(f"_:report <{SH}result> {node} .")
             lines.append(f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "

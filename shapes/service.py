@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import DefaultGraph, Store
 
 from shapes.dataset import (
-    BACKGROUND_GRAPH,
     add_background,
     generation_checkpoint,
     hvd_subset,
@@ -28,7 +27,8 @@ class ValidationRequest:
     shapes: str = "ldcat"
     dcat_ap: Path | None = None
     """Folder with the official shapes and ``vocabularies/`` (default: ../shared/dcat-ap)."""
-    threads: int | None = None
+    workers: int | None = None
+    """Processes validating an on-disk store (default: one per core)."""
     progress: Progress | None = None
 
 
@@ -37,8 +37,15 @@ def validate_generation(generation: Path, scratch_parent: Path,
     """Validate a published generation (a checkpoint of it, never the generation itself)."""
     shape_set = resolve(request.shapes, request.dcat_ap)
     shapes = load_shapes(*shape_set.files)  # fail on bad shapes before any copy
-    with generation_checkpoint(generation, scratch_parent) as store:
-        return _run(store, shape_set, shapes, request)
+    files, notices = vocabulary_files(request.dcat_ap)
+    with generation_checkpoint(generation, scratch_parent) as path:
+        writable = Store(str(path))
+        add_background(writable, files)
+        writable.flush()
+        del writable  # closed: a writer may compact away files that readers still need
+        store = Store.read_only(str(path))
+        return _validate(store, shape_set, shapes, request, notices,
+                         None if shape_set.hvd_only else path)
 
 
 def validate_file(path: Path, request: ValidationRequest) -> ValidationReport:
@@ -51,24 +58,32 @@ def validate_file(path: Path, request: ValidationRequest) -> ValidationReport:
 
 
 def validate_loaded_store(store: Store, request: ValidationRequest) -> ValidationReport:
-    """Validate a writable store in place: the background graph is added, then removed."""
+    """Validate a writable store whose default graph is empty, in this process: the
+    background vocabularies are added there, then removed."""
     shape_set = resolve(request.shapes, request.dcat_ap)
     shapes = load_shapes(*shape_set.files)
     try:
         return _run(store, shape_set, shapes, request)
     finally:
-        store.remove_graph(NamedNode(BACKGROUND_GRAPH))
+        store.clear_graph(DefaultGraph())
 
 
 def _run(store: Store, shape_set: ShapeSet, shapes: ShapesGraph,
          request: ValidationRequest) -> ValidationReport:
     files, notices = vocabulary_files(request.dcat_ap)
     add_background(store, files)
+    return _validate(store, shape_set, shapes, request, notices, None)
+
+
+def _validate(store: Store, shape_set: ShapeSet, shapes: ShapesGraph,
+              request: ValidationRequest, notices: list[str],
+              path: Path | None) -> ValidationReport:
+    """``path``: where ``store`` is, opened read-only and by nobody for writing, so that
+    worker processes can open it too."""
     data = hvd_subset(store) if shape_set.hvd_only else store
-    report = validate_store(data, shapes, name=shape_set.name,
-                            background_graph=BACKGROUND_GRAPH, threads=request.threads,
-                            progress=request.progress)
-    report.notices.extend(notices)
+    report = validate_store(data, shapes, name=shape_set.name, background=True, path=path,
+                            workers=request.workers, progress=request.progress)
+    report.notices.extend([*shape_set.notices, *notices])
     if shape_set.hvd_only:
         report.notices.append("HVD shapes applied to the high-value datasets and data "
                               "services only (with their publishers and catalogues)")

@@ -34,6 +34,8 @@ OFFICIAL_SETS: dict[str, tuple[str, ...]] = {
     "hvd": ("dcat-ap-hvd-3.0.0/hvd-SHACL-full.ttl",),
 }
 SCOPED_TO_HVD = {"hvd"}
+VOCABULARY_RULES = "vocabularies.ttl"
+"""ldcat's rules that need the EU vocabularies as background."""
 """Sets that apply to high-value datasets only (they target every dataset of a graph)."""
 
 
@@ -44,6 +46,7 @@ class ShapeSet:
     name: str
     files: tuple[Path, ...]
     hvd_only: bool = False
+    notices: tuple[str, ...] = ()
 
 
 def dcat_ap_folder(explicit: Path | None = None) -> Path:
@@ -59,7 +62,14 @@ def dcat_ap_folder(explicit: Path | None = None) -> Path:
 def resolve(name: str, dcat_ap: Path | None = None) -> ShapeSet:
     """The shape set called ``name``, or the ``.ttl`` files of a directory / one file."""
     if name == "ldcat":
-        return ShapeSet("ldcat", tuple(sorted((PACKAGE / "ldcat").glob("*.ttl"))))
+        files = tuple(sorted((PACKAGE / "ldcat").glob("*.ttl")))
+        if (dcat_ap_folder(dcat_ap) / "vocabularies").is_dir():
+            return ShapeSet("ldcat", files)
+        # Without the EU tables no coded value could be checked: leave those rules out, say so.
+        kept = tuple(path for path in files if path.name != VOCABULARY_RULES)
+        return ShapeSet("ldcat", kept, notices=(
+            f"EU vocabularies not found: {VOCABULARY_RULES} (controlled vocabularies) was "
+            "not applied",))
     if name in OFFICIAL_SETS:
         folder = dcat_ap_folder(dcat_ap)
         files = tuple(folder / relative for relative in OFFICIAL_SETS[name])

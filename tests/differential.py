@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    Triple,
+    serialize,
+)
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
@@ -23,7 +33,6 @@ from rdflib.namespace import RDF as RDFNS
 from rdflib.term import Node
 
 from ontology.datatypes import restore_datatypes
-from shapes.dataset import BACKGROUND_GRAPH
 from shapes.model import ShapesGraph
 from shapes.parse import parse_shapes
 from shapes.validate import validate_store
@@ -129,8 +138,7 @@ def fast_keys(quads: list[Quad], background: list[Quad], shapes: Shapes) -> set[
     store = Store()
     store.extend(quads)
     store.extend(background)
-    report = validate_store(store, shapes.compiled, background_graph=BACKGROUND_GRAPH,
-                            threads=1)
+    report = validate_store(store, shapes.compiled, background=True)
     return {result.key() for result in report.results}
 
 
@@ -199,7 +207,8 @@ def path_text(graph: Graph, node: Node) -> str:
 
 @cache
 def background_quads(vocabulary_files: tuple[Path, ...], needed: frozenset[str]) -> list[Quad]:
-    """The vocabulary statements about ``needed`` IRIs and their concept schemes."""
+    """The vocabulary statements about ``needed`` IRIs and their concept schemes, in the
+    default graph (where the validator expects background data)."""
     store = Store()
     for path in vocabulary_files:
         store.bulk_load(path=str(path), format=RdfFormat.TURTLE if path.suffix == ".ttl"
@@ -209,6 +218,5 @@ def background_quads(vocabulary_files: tuple[Path, ...], needed: frozenset[str])
     subjects |= {q.object for s in list(subjects)
                  for q in store.quads_for_pattern(s, in_scheme, None)
                  if isinstance(q.object, NamedNode)}
-    graph = NamedNode(BACKGROUND_GRAPH)
-    return [Quad(q.subject, q.predicate, q.object, graph)
+    return [Quad(q.subject, q.predicate, q.object, DefaultGraph())
             for s in subjects for q in store.quads_for_pattern(s, None, None)]

@@ -30,7 +30,7 @@ from loader.generations import StoreLayout
 from loader.report import LoadReport
 from ontology.datatypes import restore_datatypes
 from tests.conftest import PROJECT
-from tests.shacl_support import vocabularies
+from tests.shacl_support import full_background
 
 # rdflib's own SPARQL and TriG code calls its deprecated Dataset API thousands of times
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -43,12 +43,8 @@ HOSTILE = sorted(path.name for path in FIXTURES.glob("*.trig") if path.name != "
 
 Result = tuple[str, str | None, str, str, str | None]
 
-KNOWN_MAPPING_DEFECTS = {
-    # Reuses created by a user who owns no published dataset: the mapping links
-    # {base}/users/{id} as dct:creator, but only dataset owners get a user record, so the
-    # creator is no foaf:Agent in the store (reported with issue 4; the mapping is not ours).
-    ("http://purl.org/dc/terms/creator", "ClassConstraintComponent", "Violation"),
-}
+KNOWN_MAPPING_DEFECTS: set[tuple[str | None, str, str]] = set()
+"""(path, component, severity) of Violations the mapping is known to produce: none."""
 
 ALLOWED_SH_PREDICATES = {
     "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf",
@@ -83,7 +79,7 @@ def _shapes() -> Graph:
 def background() -> Graph:
     """The scheme memberships and scheme types of the EU vocabularies (skip without them)."""
     slim = Graph()
-    full = vocabularies()
+    full = full_background()
     for triple in full.triples((None, SKOS.inScheme, None)):
         slim.add(triple)
     for triple in full.triples((None, RDF.type, SKOS.ConceptScheme)):
@@ -201,7 +197,6 @@ def test_demo_has_no_violations(demo_dataset: Dataset,
               f"{warnings.total()} warnings")
         for (path, component), count in sorted(warnings.items(), key=str):
             print(f"  {count:4} {path} {component}")
-    # the known defect is still there: when the mapping is fixed, drop it from the list
     assert {result[1:4] for result in violations} == KNOWN_MAPPING_DEFECTS
 
 
