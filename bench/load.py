@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
-from measure import timed_subprocess
+from measure import append_to_benchmarks, timed_subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -163,11 +163,7 @@ def main() -> None:
         "```",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    benchmarks = PROJECT / "BENCHMARKS.md"
-    existing = benchmarks.read_text() if benchmarks.exists() else "# Benchmarks\n\n"
-    benchmarks.write_text(existing.rstrip() + "\n\n" + text)
+    append_to_benchmarks("\n".join(lines))
     triples_file.unlink()
     quads_file.unlink()
 

@@ -69,3 +69,11 @@ def timed_subprocess(command: list[str], ok_codes: tuple[int, ...] = (0,),
     if process.returncode not in ok_codes:
         raise SystemExit(f"{command[:3]} failed with {process.returncode}")
     return time.perf_counter() - started, rss.peak, output or ""
+
+
+def append_to_benchmarks(text: str) -> None:
+    """Print a result section and append it to BENCHMARKS.md."""
+    print(text)
+    benchmarks = PROJECT / "BENCHMARKS.md"
+    existing = benchmarks.read_text() if benchmarks.exists() else "# Benchmarks\n\n"
+    benchmarks.write_text(existing.rstrip() + "\n\n" + text)

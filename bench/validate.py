@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
-from measure import PROJECT, timed_subprocess
+from measure import PROJECT, append_to_benchmarks, timed_subprocess
 
 sys.path.insert(0, str(PROJECT))
 
@@ -250,11 +250,7 @@ def main() -> None:
         f"ldcat results: {fast['counts']} ({fast['checks']} checks). {comparison}",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    benchmarks = PROJECT / "BENCHMARKS.md"
-    existing = benchmarks.read_text() if benchmarks.exists() else "# Benchmarks\n\n"
-    benchmarks.write_text(existing.rstrip() + "\n\n" + text)
+    append_to_benchmarks("\n".join(lines))
     sample_nq.unlink(missing_ok=True)
 
 
