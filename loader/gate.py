@@ -46,13 +46,11 @@ def check_gate(options: GateOptions) -> None:
 
 
 def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
-             options: GateOptions, catalog_graph: str,
-             path: Path | None = None) -> dict[str, GraphEntry]:
+             options: GateOptions, catalog_graph: str) -> dict[str, GraphEntry]:
     """Validate ``store``; returns ``graphs`` without the graphs it removed (reject policy).
 
     Runs in this process: worker processes would open the staging store read-only while this
     one holds it for writing, and RocksDB may compact away files they still read.
-    ``path`` (the staging store's folder) is kept for when the gate closes the store first.
     """
     if not resolve(options.shapes, options.dcat_ap).files:
         report.validation = {"shapes": options.shapes, "skipped": "the shape set is empty"}

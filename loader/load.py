@@ -150,7 +150,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.run(sources)
         target.flush()
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
-                                      ctx.iris.catalog, staging / "store")
+                                      ctx.iris.catalog)
         store.flush()
         report.quads = len(store)
         del store, target
@@ -215,8 +215,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         graphs = {iri: entry for iri, entry in parent_graphs.items()
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
-        graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog,
-                          staging / "store")
+        graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
         store.flush()
         report.quads = len(store)
         del store
