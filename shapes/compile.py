@@ -111,10 +111,6 @@ class Check:
     """A SPARQL-based constraint's query, run once per focus node found by ``query`` with
     ``?this`` pre-bound (SEP-0007 substitution, as SHACL's pre-binding asks)."""
 
-    def confirm(self, values: Sequence[str]) -> str:
-        """The query restricted to candidate terms (SPARQL text of IRIs or literals)."""
-        return self.confirm_template.replace("#VALUES#", " ".join(values))
-
 
 class Compiler:
     """Writes SPARQL for shapes; ``classes`` gives subclass closures, ``declared`` the
@@ -127,7 +123,6 @@ class Compiler:
         self.count = count
         """Number of solutions of a pattern (to choose between join strategies)."""
         self.counter = 0
-        self.prefixes: dict[str, str] = {}
 
     def fresh(self) -> str:
         self.counter += 1
@@ -151,12 +146,12 @@ class Compiler:
             if path is None:
                 failure = self.value_failure(constraint, FOCUS, None, top_level=True)
                 query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} {failure} }}"
-                return Check(shape, constraint, root, self._prefixed(query))
+                return Check(shape, constraint, root, (query))
             failure = self.value_failure(constraint, VALUE, path, top_level=True)
             query = (f"SELECT DISTINCT {FOCUS} {VALUE} WHERE {{ {targets} "
                      f"{FOCUS} {path.sparql} {VALUE} . {failure} }}")
             if path.unbounded:
-                return Check(shape, constraint, root, self._prefixed(query))
+                return Check(shape, constraint, root, (query))
             # each distinct value is tested once, whichever subjects share it
             values = f"{{ SELECT DISTINCT {VALUE} WHERE {{ ?_s {path.sparql} {VALUE} }} }}"
             if isinstance(constraint, NodeConstraint | NotConstraint | LogicalConstraint) and \
@@ -171,9 +166,9 @@ class Compiler:
             bulk = (f"SELECT DISTINCT {FOCUS} {VALUE} WHERE {{ {{ {candidates} }} "
                     f"{{ SELECT {FOCUS} {VALUE} WHERE {{ {FOCUS} {path.sparql} {VALUE} }} }} "
                     f"{{ SELECT DISTINCT {FOCUS} WHERE {{ {targets} }} }} }}")
-            return Check(shape, constraint, root, self._prefixed(query),
-                         self._prefixed(candidates), "value", self._prefixed(confirm),
-                         confirm_bulk=self._prefixed(bulk))
+            return Check(shape, constraint, root, (query),
+                         (candidates), "value", (confirm),
+                         confirm_bulk=(bulk))
         if path is not None and isinstance(constraint, MinCountConstraint | HasValueConstraint):
             return self.absence_check(shape, root, constraint, targets, path)
         if path is not None and not path.unbounded and \
@@ -187,13 +182,13 @@ class Compiler:
                        f"{targets} }}")
             bulk = (f"SELECT DISTINCT {FOCUS} WHERE {{ {{ {candidates} }} "
                     f"{{ SELECT DISTINCT {FOCUS} WHERE {{ {targets} }} }} }}")
-            return Check(shape, constraint, root, self._prefixed(query),
-                         self._prefixed(candidates), "focus", self._prefixed(confirm),
-                         confirm_bulk=self._prefixed(bulk))
+            return Check(shape, constraint, root, (query),
+                         (candidates), "focus", (confirm),
+                         confirm_bulk=(bulk))
         if isinstance(constraint, SparqlConstraint):
             prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in constraint.prefixes)
             query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} }}"
-            return Check(shape, constraint, root, self._prefixed(query),
+            return Check(shape, constraint, root, (query),
                          per_focus=prefixes + constraint.select)
         failure = self.focus_failure(constraint, shape, FOCUS, top_level=True)
         projection = f"{FOCUS} {VALUE} {PATH}"
@@ -203,9 +198,9 @@ class Compiler:
             candidates = f"SELECT DISTINCT {FOCUS} WHERE {{ {failure} }}"
             confirm = (f"SELECT DISTINCT {FOCUS} WHERE {{ VALUES {FOCUS} {{ #VALUES# }} "
                        f"{targets} }}")
-            return Check(shape, constraint, root, self._prefixed(query),
-                         self._prefixed(candidates), "focus", self._prefixed(confirm))
-        return Check(shape, constraint, root, self._prefixed(query))
+            return Check(shape, constraint, root, (query),
+                         (candidates), "focus", (confirm))
+        return Check(shape, constraint, root, (query))
 
     def absence_check(self, shape: Shape, root: Shape,
                       constraint: MinCountConstraint | HasValueConstraint, targets: str,
@@ -228,11 +223,7 @@ class Compiler:
             query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} FILTER NOT EXISTS {{ {inner} }} }}"
         else:
             query = f"SELECT DISTINCT {FOCUS} WHERE {{ {targets} MINUS {{ {present} }} }}"
-        return Check(shape, constraint, root, self._prefixed(query))
-
-    def _prefixed(self, query: str) -> str:
-        declarations = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(self.prefixes.items()))
-        return declarations + query
+        return Check(shape, constraint, root, (query))
 
     def targets(self, targets: Sequence[Target], focus: str) -> str:
         """A pattern binding ``focus`` to every target node."""
@@ -426,16 +417,9 @@ class Compiler:
             test = f"FILTER({path} NOT IN ({allowed}))" if allowed else ""
             prefix = self.values(shape, focus, v) if shape.path is not None else ""
             return f"{prefix} {v} {path} {value} . {test}"
-        if isinstance(c, SparqlConstraint):
-            if not top_level:
-                raise ShapesError(f"shape {shape.name}: SPARQL-based constraints inside "
-                                  "sh:node/sh:or/... are not supported")
-            for prefix, namespace in c.prefixes:
-                known = self.prefixes.setdefault(prefix, namespace)
-                if known != namespace:
-                    raise ShapesError(f"shape {shape.name}: prefix {prefix}: declared as both "
-                                      f"{known} and {namespace}")
-            return f"\n{c.where}\n"  # inlined: its FILTERs see ?this bound by the targets
+        if isinstance(c, SparqlConstraint):  # top-level ones are run per focus (check())
+            raise ShapesError(f"shape {shape.name}: SPARQL-based constraints inside "
+                              "sh:node/sh:or/... are not supported")
         raise ShapesError(f"shape {shape.name}: {c.component} is not supported")
 
     def qualified_failure(self, c: QualifiedConstraint, shape: Shape, focus: str) -> str:
