@@ -1,18 +1,28 @@
-"""The Starlette application: routes are thin, the :class:`~loader.repo.Repo` does the work."""
+"""The Starlette application: routes are thin, services and the :class:`~loader.repo.Repo` do
+the work."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from endpoint.records import record
-from endpoint.sparql import sparql
+from endpoint.settings import EndpointSettings
+from endpoint.sparql import SparqlService, sparql
+from endpoint.void import void
 from loader.repo import EmbeddedRepo, Repo
+
+SPARQL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+"""All routed to :func:`endpoint.sparql.sparql`, which answers 405 for the ones it refuses."""
 
 
 async def health(request: Request) -> Response:
@@ -44,20 +54,37 @@ async def home(request: Request) -> Response:
     return HTMLResponse(body)
 
 
-def create_app(repo: Repo) -> Starlette:
-    """The web app over ``repo``."""
+def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlette:
+    """The web app over ``repo``; query workers start with the first SPARQL query."""
+    service = SparqlService(repo, settings or EndpointSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        service.close()
+
     routes = [
         Route("/", home),
-        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/sparql", sparql, methods=SPARQL_METHODS),
         Route("/-/health", health),
         Route("/-/ready", ready),
+        Route("/-/void", void),
         Route("/{kind:str}/{identifier:str}", record),
     ]
-    app = Starlette(routes=routes)
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"],
+                             allow_methods=["GET", "HEAD", "POST"],
+                             allow_headers=["accept", "content-type", "if-none-match"],
+                             expose_headers=["etag", "ldcat-result-truncated",
+                                             "ldcat-result-limit", "ldcat-generation",
+                                             "retry-after"],
+                             max_age=86400)]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.repo = repo
+    app.state.sparql = service
     return app
 
 
-def create_app_for_store(store_dir: Path) -> Starlette:
+def create_app_for_store(store_dir: Path,
+                         settings: EndpointSettings | None = None) -> Starlette:
     """The web app over the embedded store in ``store_dir``."""
-    return create_app(EmbeddedRepo(store_dir))
+    return create_app(EmbeddedRepo(store_dir), settings)

@@ -1,71 +1,256 @@
-"""``/sparql``: a first SPARQL 1.1 Protocol query endpoint (GET and POST).
+"""``/sparql``: the public SPARQL 1.1 Protocol endpoint (query side) and its safety rules.
 
-The SPARQL endpoint issue makes it complete and safe (time limits in killable workers, result
-caps, SERVICE allow-list); this version answers queries and refuses updates.
+A request goes through: the protocol (:mod:`endpoint.protocol`), the lexer
+(:mod:`endpoint.sparql_syntax`: form, updates, ``SERVICE``), format negotiation, the answer
+cache (ETag / 304), admission (per-client 429, global 503), then a killable query worker
+(:mod:`endpoint.query_workers`, 503 at the deadline). Every refusal is a 4xx/5xx in the one
+error shape, never a truncated 200.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import time
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import NamedNode, serialize
+from pyoxigraph import RdfFormat as OxRdfFormat
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from endpoint.admission import Admission, Overloaded, TooManyForClient
+from endpoint.descriptions import PREFIXES, service_description
 from endpoint.errors import error_response
-from loader.repo import NoGeneration, Repo
+from endpoint.protocol import ProtocolError, QueryOperation, read_operation, updates_refused
+from endpoint.query_execution import Answer, QueryJob
+from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, formats_for, negotiate
+from endpoint.query_log import log_query
+from endpoint.query_workers import PoolBusy, QueryTimeout, QueryWorkerPool, WorkerLost
+from endpoint.result_cache import CachedAnswer, ResultCache, answer_key
+from endpoint.settings import EndpointSettings
+from endpoint.sparql_syntax import QueryInfo, SparqlSyntaxError, analyze, with_limit
+from loader.generations import Generation
+from loader.repo import Repo
 
-UPDATE_KEYWORDS = ("insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add")
+TRUNCATED = "ldcat-result-truncated"
+LIMIT = "ldcat-result-limit"
 
 
-async def _query_text(request: Request) -> str | None:
-    if request.method == "GET":
-        return request.query_params.get("query")
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type == "application/sparql-query":
-        return (await request.body()).decode("utf-8", errors="strict")
-    if content_type == "application/x-www-form-urlencoded":
-        body = (await request.body()).decode("utf-8", errors="strict")
-        form = parse_qs(body, keep_blank_values=True, errors="strict")
-        if "update" in form:
-            return "\x00update"
-        values = form.get("query", [])
-        return values[0] if values else None
-    return None
+class SparqlService:
+    """The endpoint's state: settings, worker pool (started on first use), cache, admission."""
+
+    def __init__(self, repo: Repo, settings: EndpointSettings) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.cache = ResultCache(settings.cache_bytes)
+        self.admission = Admission(settings.max_pending, settings.per_client)
+        self._pool: QueryWorkerPool | None = None
+
+    @property
+    def pool(self) -> QueryWorkerPool:
+        if self._pool is None:
+            self._pool = QueryWorkerPool(self.settings.query_workers)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+class _Refusal(ProtocolError):
+    """A refusal past the protocol stage, with extra response headers."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(status, code, message)
+        self.headers = headers
+
+
+def _service(request: Request) -> SparqlService:
+    service: SparqlService = request.app.state.sparql
+    return service
+
+
+def _refuse(refusal: ProtocolError) -> Response:
+    response = error_response(refusal.status, refusal.code, refusal.message)
+    for name, value in getattr(refusal, "headers", ()):
+        response.headers[name] = value
+    return response
 
 
 async def sparql(request: Request) -> Response:
-    """Answer a SPARQL query with JSON (SELECT/ASK) or Turtle/N-Triples (CONSTRUCT/DESCRIBE)."""
-    repo: Repo = request.app.state.repo
+    """GET or POST a query; GET without one describes the service."""
+    started = time.perf_counter()
+    service = _service(request)
+    if request.method not in ("GET", "HEAD", "POST"):
+        refused: Response = error_response(405, "method_not_allowed",
+                                  f"{request.method} is not a SPARQL query operation: use GET or "
+                                  "POST (updates are not accepted here)")
+        refused.headers["allow"] = "GET, HEAD, POST"
+        return refused
+    query: str | None = None
+    response: Response
     try:
-        text = await _query_text(request)
-    except UnicodeDecodeError:
-        return error_response(400, "bad_encoding", "the query is not UTF-8")
-    if text == "\x00update":
-        return error_response(403, "update_forbidden",
-                              "updates are not accepted here; data is published with ldcat load")
-    if not text:
-        return error_response(400, "missing_query", "give a SPARQL query in 'query'")
-    accept = request.headers.get("accept", "")
-    try:
-        body, media_type = await run_in_threadpool(_answer, repo, text, accept)
-    except NoGeneration:
-        return error_response(503, "no_generation", "nothing has been published yet")
-    except SyntaxError as error:
-        if text.lstrip().lower().startswith(UPDATE_KEYWORDS):
-            return error_response(403, "update_forbidden",
-                                  "updates are not accepted here; data is published with "
-                                  "ldcat load")
-        return error_response(400, "bad_query", f"SPARQL syntax error: {error}")
-    return Response(body, media_type=media_type)
+        operation = await read_operation(request, service.settings.max_request_bytes)
+        query = operation.query
+        generation = service.repo.generation()
+        if generation is None:
+            raise _Refusal(503, "no_generation", "nothing has been published yet")
+        if query is None:
+            return _describe_service(request, operation, generation, service.settings)
+        response, cached = await _answer(request, service, operation, generation)
+    except ProtocolError as refusal:
+        response, cached = _refuse(refusal), False
+    log_query(started=started, status=response.status_code,
+              size=int(response.headers.get("content-length", 0)), query=query, cached=cached,
+              client=_client(request) if service.settings.log_client_ip else None)
+    return response
 
 
-def _answer(repo: Repo, text: str, accept: str) -> tuple[bytes, str]:
-    """Run and serialise in one thread: pyoxigraph results must not cross threads."""
-    result = repo.query(text)
-    if isinstance(result, QuerySolutions | QueryBoolean):
-        return (result.serialize(format=QueryResultsFormat.JSON) or b"",
-                "application/sparql-results+json")
-    rdf_format = RdfFormat.N_TRIPLES if "n-triples" in accept else RdfFormat.TURTLE
-    return result.serialize(format=rdf_format) or b"", rdf_format.media_type
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _describe_service(request: Request, operation: QueryOperation, generation: Generation,
+                      settings: EndpointSettings) -> Response:
+    answer_format = _rdf_format(operation, request.headers.get("accept"))
+    triples = service_description(generation, settings)
+    body = serialize(triples, format=getattr(OxRdfFormat, answer_format.oxigraph),
+                     prefixes=PREFIXES) or b""
+    return Response(body, media_type=answer_format.content_type, headers={"vary": "accept"})
+
+
+def _rdf_format(operation: QueryOperation, accept: str | None) -> AnswerFormat:
+    """An RDF format for a description (Turtle when the client names none we have)."""
+    chosen = by_name("CONSTRUCT", operation.format) if operation.format else None
+    return chosen or negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
+
+
+def _check(info: QueryInfo, settings: EndpointSettings) -> None:
+    if info.is_update:
+        raise updates_refused()
+    for target in info.services:
+        if target is None:
+            raise _Refusal(400, "service_forbidden",
+                           "SERVICE with a variable endpoint is not allowed here")
+        if target not in settings.allowed_services:
+            raise _Refusal(400, "service_forbidden",
+                           f"SERVICE <{target}> is not allowed: this endpoint does not fetch "
+                           "other endpoints unless its operator lists them")
+    if info.suspicious_iri and "service" in info.text.lower():
+        raise _Refusal(400, "service_forbidden",
+                       "this query has an IRI holding a quote and mentions SERVICE: it cannot "
+                       "be checked safely (percent-encode the quote as %27)")
+
+
+def _answer_format(info: QueryInfo, operation: QueryOperation,
+                   accept: str | None) -> AnswerFormat:
+    if operation.format:
+        chosen = by_name(info.form, operation.format)
+        if chosen is None:
+            names = ", ".join(f.name for f in formats_for(info.form))
+            raise _Refusal(400, "bad_format", f"format={operation.format!r} is not one of "
+                                              f"{names} for a {info.form} query")
+        return chosen
+    chosen = negotiate(info.form, accept)
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in formats_for(info.form))
+        raise _Refusal(406, "not_acceptable",
+                       f"a {info.form} answer can be sent as {offered}; the Accept header "
+                       "names none of them")
+    return chosen
+
+
+def _graph_names(values: tuple[str, ...] | None, parameter: str) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    for value in values:
+        try:
+            NamedNode(value)
+        except ValueError:
+            raise _Refusal(400, "bad_parameter",
+                           f"{parameter}={value!r} is not an absolute IRI") from None
+    return values
+
+
+def _job(info: QueryInfo, operation: QueryOperation, answer_format: AnswerFormat,
+         generation: Generation, cap: int) -> QueryJob:
+    default_graphs = _graph_names(operation.default_graphs, "default-graph-uri")
+    named_graphs = _graph_names(operation.named_graphs, "named-graph-uri")
+    query, exact = info.text, None
+    if info.form == "SELECT" and (info.limit is None or info.limit > cap):
+        query, exact = with_limit(info, cap + 1), with_limit(info, cap)
+    return QueryJob(
+        store_path=str(generation.path), query=query, form=info.form,
+        format=answer_format.oxigraph, cap=cap if info.form != "ASK" else None,
+        exact_query=exact, default_graphs=default_graphs, named_graphs=named_graphs,
+        union_default_graph=not operation.dataset_given and not info.has_dataset_clause,
+        base_iri=f"{generation.base_iri}/sparql")
+
+
+async def _answer(request: Request, service: SparqlService, operation: QueryOperation,
+                  generation: Generation) -> tuple[Response, bool]:
+    settings = service.settings
+    assert operation.query is not None
+    try:
+        info = analyze(operation.query)
+    except SparqlSyntaxError as error:
+        raise _Refusal(400, "bad_query", f"SPARQL syntax error: {error}") from None
+    _check(info, settings)
+    answer_format = _answer_format(info, operation, request.headers.get("accept"))
+    job = _job(info, operation, answer_format, generation, settings.max_rows)
+    key = answer_key(generation.id, job.query, job.default_graphs, job.named_graphs,
+                     job.format, job.cap)
+    etag = f'"{key}"'
+    headers = {"vary": "accept", "cache-control": "no-cache",
+               "ldcat-generation": generation.id}
+    if info.deterministic:
+        headers["etag"] = etag
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers), True
+        cached = service.cache.get(key)
+        if cached is not None:
+            return _ok(cached, headers, settings.max_rows), True
+    answer = await _run(request, service, job)
+    if answer.error is not None:
+        if answer.error == "syntax":
+            raise _Refusal(400, "bad_query", f"SPARQL syntax error: {answer.message}")
+        raise _Refusal(400, "query_error", f"the query failed: {answer.message}")
+    entry = CachedAnswer(answer.body, answer_format.content_type, answer.truncated)
+    if info.deterministic:
+        service.cache.put(key, entry)
+    return _ok(entry, headers, settings.max_rows), False
+
+
+async def _run(request: Request, service: SparqlService, job: QueryJob) -> Answer:
+    settings = service.settings
+    try:
+        with service.admission.admit(_client(request)):
+            return await run_in_threadpool(service.pool.run, job,
+                                           timeout=settings.query_timeout,
+                                           wait=settings.queue_wait)
+    except TooManyForClient as error:
+        raise _Refusal(429, "too_many_requests", f"{error}; retry when one has finished",
+                       (("retry-after", "1"),)) from None
+    except (Overloaded, PoolBusy) as error:
+        raise _Refusal(503, "overloaded", f"{error}; retry shortly",
+                       (("retry-after", "2"),)) from None
+    except QueryTimeout as error:
+        raise _Refusal(503, "query_timeout", str(error)) from None
+    except WorkerLost as error:
+        raise _Refusal(503, "query_failed", str(error)) from None
+
+
+def _ok(entry: CachedAnswer, headers: dict[str, str], cap: int) -> Response:
+    response = Response(entry.body, media_type=None, headers=headers)
+    response.headers["content-type"] = entry.content_type
+    if entry.truncated:
+        response.headers[TRUNCATED] = "true"
+        response.headers[LIMIT] = str(cap)
+    return response
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {part.strip().removeprefix("W/") for part in header.split(",")}

@@ -8,6 +8,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from endpoint.settings import EndpointSettings
 from ldcat import validate_cli
 from loader.gate import GateOptions
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
@@ -71,12 +72,51 @@ def _build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--store", required=True, type=Path)
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
+    _add_endpoint_options(serve_parser)
 
     demo_parser = commands.add_parser("demo", help="load the bundled demo catalogue and serve it")
     demo_parser.add_argument("--port", type=int, default=8000)
     demo_parser.add_argument("--host", default="127.0.0.1")
     demo_parser.add_argument("--store", type=Path, help="store directory (default: a temp dir)")
+    _add_endpoint_options(demo_parser)
     return parser
+
+
+def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    defaults = EndpointSettings()
+    parser.add_argument("--workers", type=int, default=1,
+                        help="web processes (default 1); each has its own query workers")
+    parser.add_argument("--query-workers", type=int, default=defaults.query_workers,
+                        help="query-worker processes per web process (default: one per core)")
+    parser.add_argument("--query-timeout", type=float, default=defaults.query_timeout,
+                        metavar="SECONDS",
+                        help="a query running longer is stopped and answered 503 "
+                             f"(default {defaults.query_timeout:g})")
+    parser.add_argument("--max-rows", type=int, default=defaults.max_rows,
+                        help="rows or triples per SPARQL answer, stated in the "
+                             f"ldcat-result-truncated header when cut (default "
+                             f"{defaults.max_rows})")
+    parser.add_argument("--allow-service", action="append", default=[], metavar="ENDPOINT",
+                        help="an endpoint SPARQL SERVICE may call (repeatable; default: none)")
+    parser.add_argument("--cache-mb", type=int, default=defaults.cache_bytes >> 20,
+                        help="memory for cached SPARQL answers per web process")
+    parser.add_argument("--per-client", type=int, default=defaults.per_client,
+                        help="queries one client may run at once (429 beyond)")
+    parser.add_argument("--log-client-ip", action="store_true",
+                        help="write client addresses into the query log (off by default)")
+
+
+def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
+    for name in ("workers", "query_workers", "max_rows", "per_client"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"ldcat: --{name.replace('_', '-')} must be at least 1")
+    if args.query_timeout <= 0:
+        raise SystemExit("ldcat: --query-timeout must be positive")
+    return EndpointSettings(query_timeout=args.query_timeout, max_rows=args.max_rows,
+                            query_workers=args.query_workers,
+                            per_client=args.per_client, cache_bytes=max(args.cache_mb, 0) << 20,
+                            allowed_services=frozenset(args.allow_service),
+                            log_client_ip=args.log_client_ip)
 
 
 def _print_issues(report_issues: list[object], limit: int = 20) -> None:
@@ -134,12 +174,11 @@ def run_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(store: Path, host: str, port: int) -> int:
-    import uvicorn
+def _serve(store: Path, args: argparse.Namespace) -> int:
+    from endpoint.serve import serve
 
-    from endpoint.app import create_app_for_store
-
-    uvicorn.run(create_app_for_store(store), host=host, port=port, log_level="info")
+    serve(store, _endpoint_settings(args), host=args.host, port=args.port,
+          web_workers=args.workers)
     return 0
 
 
@@ -158,7 +197,7 @@ def run_demo(args: argparse.Namespace) -> int:
     report = load(demo_sources(), store, LoadOptions(base_iri=base_iri, workers=1))
     print(report.summary())
     print(f"serving the demo catalogue at {base_iri}/ (store: {store})")
-    return _serve(store, args.host, args.port)
+    return _serve(store, args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "query":
         return run_query(args)
     if args.command == "serve":
-        return _serve(args.store, args.host, args.port)
+        return _serve(args.store, args)
     if args.command == "demo":
         return run_demo(args)
     raise AssertionError(args.command)

@@ -29,6 +29,7 @@ from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
 from loader.report import LoadReport, SourceError
 from loader.sources import Source, detect_source
+from loader.statistics import compute_statistics
 from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
@@ -153,10 +154,12 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                                       ctx.iris.catalog)
         store.flush()
         report.quads = len(store)
+        statistics = compute_statistics(store, len(coordinator.graphs))
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
-                       _manifest(report, base_iri, parent, coordinator),
+                       {**_manifest(report, base_iri, parent, coordinator),
+                        "statistics": statistics},
                        coordinator.graphs, report.to_json())
         staging.rmdir()
     except BaseException:
@@ -218,10 +221,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
         store.flush()
         report.quads = len(store)
+        statistics = compute_statistics(store, len(graphs))
         del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
-                       _manifest(report, base_iri, parent, coordinator), graphs, report.to_json())
+                       {**_manifest(report, base_iri, parent, coordinator),
+                        "statistics": statistics}, graphs, report.to_json())
         staging.rmdir()
     except BaseException:
         layout.clean_staging()

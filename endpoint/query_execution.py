@@ -1,0 +1,152 @@
+"""Run one SPARQL query on a read-only generation and serialize the answer natively.
+
+This runs inside a query-worker process (:mod:`endpoint.query_workers`): a :class:`QueryJob`
+comes in, an :class:`Answer` goes out, both picklable. Serialization is pyoxigraph's own
+(``serialize``), never row by row in Python.
+
+Result cap: a SELECT arrives with its top-level ``LIMIT`` set to ``cap + 1``; when the answer
+has more than ``cap`` rows it runs once more with ``LIMIT cap`` and is marked truncated. A
+CONSTRUCT or DESCRIBE is cut after ``cap`` triples.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+    parse_query_results,
+    serialize,
+)
+
+from ontology.datatypes import restore_datatypes
+
+
+@dataclass(frozen=True, slots=True)
+class QueryJob:
+    """Everything a worker needs to answer one query."""
+
+    store_path: str
+    query: str
+    form: str
+    format: str
+    """``QueryResultsFormat`` or ``RdfFormat`` attribute name."""
+    cap: int | None = None
+    exact_query: str | None = None
+    """For a capped SELECT: the query with ``LIMIT cap``, run when ``query`` overflows."""
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default_graph: bool = True
+    base_iri: str | None = None
+    """Against which relative IRIs in the query resolve (the endpoint's IRI)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A serialized answer, or an error the client caused (``error`` set)."""
+
+    body: bytes = b""
+    truncated: bool = False
+    error: str | None = None
+    """``syntax`` or ``evaluation``."""
+    message: str = ""
+
+
+class StoreCache:
+    """The read-only store of the generation the last job named (one open at a time)."""
+
+    def __init__(self) -> None:
+        self._path: str | None = None
+        self._store: Store | None = None
+
+    def get(self, path: str) -> Store:
+        if self._store is None or path != self._path:
+            self._store = None
+            self._store = Store.read_only(path)
+            self._path = path
+        return self._store
+
+
+def execute(job: QueryJob, stores: StoreCache) -> Answer:
+    """Answer ``job``; a syntax or evaluation error becomes an :class:`Answer` with ``error``."""
+    if not Path(job.store_path).is_dir():
+        return Answer(error="evaluation", message="the generation is no longer published")
+    store = stores.get(job.store_path)
+    try:
+        result = _query(store, job, job.query)
+        if isinstance(result, QueryBoolean):
+            return Answer(result.serialize(format=_results_format(job)) or b"")
+        if isinstance(result, QuerySolutions):
+            return _solutions(store, job, result)
+        return _graph(job, result)
+    except SyntaxError as error:
+        return Answer(error="syntax", message=str(error))
+    except (OSError, ValueError, RuntimeError) as error:
+        return Answer(error="evaluation", message=str(error))
+
+
+def _query(store: Store, job: QueryJob, text: str) -> QuerySolutions | QueryBoolean | QueryTriples:
+    """Run ``text`` over the job's dataset: the protocol's graphs, else the union of the
+    record graphs (unless the query names its own with FROM)."""
+    if job.default_graphs is None and job.named_graphs is None:
+        return store.query(text, base_iri=job.base_iri,
+                           use_default_graph_as_union=job.union_default_graph)
+    default: list[NamedNode | BlankNode | DefaultGraph] = [
+        NamedNode(iri) for iri in job.default_graphs or ()]
+    named: list[NamedNode | BlankNode] = [NamedNode(iri) for iri in job.named_graphs or ()]
+    return store.query(text, base_iri=job.base_iri, default_graph=default, named_graphs=named)
+
+
+def _results_format(job: QueryJob) -> QueryResultsFormat:
+    return getattr(QueryResultsFormat, job.format)  # type: ignore[no-any-return]
+
+
+def _solutions(store: Store, job: QueryJob, result: QuerySolutions) -> Answer:
+    results_format = _results_format(job)
+    body = result.serialize(format=results_format) or b""
+    if job.cap is None or job.exact_query is None or len(body) <= job.cap:
+        return Answer(body)  # every row takes at least one byte: it cannot overflow
+    if _count_rows(body, job.format) <= job.cap:
+        return Answer(body)
+    exact = _query(store, job, job.exact_query)
+    if not isinstance(exact, QuerySolutions):
+        raise RuntimeError("a SELECT query answered with something else than solutions")
+    return Answer(exact.serialize(format=results_format) or b"", truncated=True)
+
+
+def _count_rows(body: bytes, format_name: str) -> int:
+    """Rows in a serialized SELECT answer (TSV escapes newlines; CSV quotes them)."""
+    if format_name == "TSV":
+        return max(body.count(b"\n") - 1, 0)
+    if format_name == "CSV":
+        return max(sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1, 0)
+    parsed = parse_query_results(body, format=getattr(QueryResultsFormat, format_name))
+    return sum(1 for _ in parsed) if isinstance(parsed, QuerySolutions) else 0
+
+
+def _graph(job: QueryJob, result: QueryTriples) -> Answer:
+    triples: list[Triple] = list(islice(result, job.cap + 1) if job.cap is not None
+                                 else result)
+    truncated = job.cap is not None and len(triples) > job.cap
+    if truncated:
+        triples = triples[:job.cap]
+    rdf_format: RdfFormat = getattr(RdfFormat, job.format)
+    restored = restore_datatypes(triples)
+    if rdf_format.supports_datasets:
+        quads = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in restored]
+        return Answer(serialize(quads, format=rdf_format) or b"", truncated=truncated)
+    return Answer(serialize(restored, format=rdf_format) or b"", truncated=truncated)

@@ -1,0 +1,26 @@
+"""``/-/void``: the catalogue's VoID description, in the RDF format the client asks for."""
+
+from __future__ import annotations
+
+from pyoxigraph import RdfFormat, serialize
+from starlette.requests import Request
+from starlette.responses import Response
+
+from endpoint.descriptions import PREFIXES, void_description
+from endpoint.errors import error_response
+from endpoint.query_formats import RDF_FORMATS, by_name, negotiate
+
+
+async def void(request: Request) -> Response:
+    """VoID with the counts computed at publication."""
+    generation = request.app.state.repo.generation()
+    if generation is None:
+        return error_response(503, "no_generation", "nothing has been published yet")
+    requested = request.query_params.get("format")
+    answer_format = (by_name("CONSTRUCT", requested) if requested else
+                     negotiate("CONSTRUCT", request.headers.get("accept"))) or RDF_FORMATS[0]
+    body = serialize(void_description(generation),
+                     format=getattr(RdfFormat, answer_format.oxigraph), prefixes=PREFIXES)
+    return Response(body or b"", media_type=answer_format.content_type,
+                    headers={"vary": "accept", "cache-control": "no-cache",
+                             "etag": f'"void-{generation.id}-{answer_format.name}"'})
