@@ -132,6 +132,11 @@ class QueryWorkerPool:
         self._idle.put(worker)
         return answer
 
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring and tests)."""
+        with self._lock:
+            return sorted(worker.process.pid for worker in self._all)
+
     def close(self) -> None:
         """Stop every worker (idle or busy)."""
         with self._lock:

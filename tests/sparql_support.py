@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
+
 from pyoxigraph import Quad, Store
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from endpoint.app import create_app_for_store
@@ -33,3 +40,25 @@ def open_client(store: Path, **settings: object) -> TestClient:
     """A TestClient on the app over ``store`` (use it in a ``with`` block: the query workers
     stop when it closes)."""
     return TestClient(create_app_for_store(store, EndpointSettings(**settings)))  # type: ignore[arg-type]
+
+
+@contextmanager
+def running_server(app: Starlette) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 (a free port); yields the base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
