@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
-
 from pyoxigraph import Quad, Store
 from starlette.applications import Starlette
 from starlette.testclient import TestClient

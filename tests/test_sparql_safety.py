@@ -138,7 +138,8 @@ def test_an_allowed_service_is_called(store: Path, listener: tuple[int, list[byt
     deadline = time.monotonic() + 3
     while not received and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert received and received[0].startswith(b"POST /")
+    assert received
+    assert received[0].startswith(b"POST /")
 
 
 @pytest.mark.parametrize("query", [
