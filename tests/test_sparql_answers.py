@@ -118,14 +118,14 @@ def test_default_graph_is_the_union_and_graph_sees_records(http: TestClient,
         "query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"})
     rows = parse_query_results(response.content, format=QueryResultsFormat.JSON)
     assert isinstance(rows, QuerySolutions)
-    assert int(next(iter(rows))["n"].value) == len(graphs)  # type: ignore[union-attr]
+    assert int(next(iter(rows))["n"].value) == len(graphs)
     union = http.get("/sparql", params={
         "query": "SELECT (COUNT(*) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }"})
     rows = parse_query_results(union.content, format=QueryResultsFormat.JSON)
     assert isinstance(rows, QuerySolutions)
     datasets = {q.subject for q in store.quads_for_pattern(None, NamedNode(RDF.type),
                                                              NamedNode(DCAT.Dataset), None)}
-    assert int(next(iter(rows))["n"].value) == len(datasets)  # type: ignore[union-attr]
+    assert int(next(iter(rows))["n"].value) == len(datasets)
 
 
 def test_service_description(http: TestClient) -> None:
