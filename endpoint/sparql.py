@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from pyoxigraph import NamedNode, serialize
 from pyoxigraph import RdfFormat as OxRdfFormat
+from pyoxigraph import serialize
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,14 +20,15 @@ from starlette.responses import Response
 from endpoint.admission import Admission, Overloaded, TooManyForClient
 from endpoint.descriptions import PREFIXES, service_description
 from endpoint.errors import error_response
-from endpoint.protocol import ProtocolError, QueryOperation, read_operation, updates_refused
+from endpoint.protocol import ProtocolError, QueryOperation, read_operation
 from endpoint.query_execution import Answer, QueryJob
 from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, formats_for, negotiate
 from endpoint.query_log import log_query
+from endpoint.query_plan import Refusal, check_safety, plan_job, read_query, refuse_failed
 from endpoint.query_workers import PoolBusy, QueryTimeout, QueryWorkerPool, WorkerLost
 from endpoint.result_cache import CachedAnswer, ResultCache, answer_key
 from endpoint.settings import EndpointSettings
-from endpoint.sparql_syntax import QueryInfo, SparqlSyntaxError, analyze, with_limit
+from endpoint.sparql_syntax import QueryInfo
 from loader.generations import Generation
 from loader.repo import Repo
 
@@ -55,15 +56,6 @@ class SparqlService:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-
-
-class _Refusal(ProtocolError):
-    """A refusal past the protocol stage, with extra response headers."""
-
-    def __init__(self, status: int, code: str, message: str,
-                 headers: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__(status, code, message)
-        self.headers = headers
 
 
 def _service(request: Request) -> SparqlService:
@@ -95,7 +87,7 @@ async def sparql(request: Request) -> Response:
         query = operation.query
         generation = service.repo.generation()
         if generation is None:
-            raise _Refusal(503, "no_generation", "nothing has been published yet")
+            raise Refusal(503, "no_generation", "nothing has been published yet")
         if query is None:
             return _describe_service(request, operation, generation, service.settings)
         response, cached = await _answer(request, service, operation, generation)
@@ -126,79 +118,32 @@ def _rdf_format(operation: QueryOperation, accept: str | None) -> AnswerFormat:
     return chosen or negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
 
 
-def _check(info: QueryInfo, settings: EndpointSettings) -> None:
-    if info.is_update:
-        raise updates_refused()
-    for target in info.services:
-        if target is None:
-            raise _Refusal(400, "service_forbidden",
-                           "SERVICE with a variable endpoint is not allowed here")
-        if target not in settings.allowed_services:
-            raise _Refusal(400, "service_forbidden",
-                           f"SERVICE <{target}> is not allowed: this endpoint does not fetch "
-                           "other endpoints unless its operator lists them")
-    if info.suspicious_iri and "service" in info.text.lower():
-        raise _Refusal(400, "service_forbidden",
-                       "this query has an IRI holding a quote and mentions SERVICE: it cannot "
-                       "be checked safely (percent-encode the quote as %27)")
-
-
 def _answer_format(info: QueryInfo, operation: QueryOperation,
                    accept: str | None) -> AnswerFormat:
     if operation.format:
         chosen = by_name(info.form, operation.format)
         if chosen is None:
             names = ", ".join(f.name for f in formats_for(info.form))
-            raise _Refusal(400, "bad_format", f"format={operation.format!r} is not one of "
+            raise Refusal(400, "bad_format", f"format={operation.format!r} is not one of "
                                               f"{names} for a {info.form} query")
         return chosen
     chosen = negotiate(info.form, accept)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats_for(info.form))
-        raise _Refusal(406, "not_acceptable",
+        raise Refusal(406, "not_acceptable",
                        f"a {info.form} answer can be sent as {offered}; the Accept header "
                        "names none of them")
     return chosen
-
-
-def _graph_names(values: tuple[str, ...] | None, parameter: str) -> tuple[str, ...] | None:
-    if values is None:
-        return None
-    for value in values:
-        try:
-            NamedNode(value)
-        except ValueError:
-            raise _Refusal(400, "bad_parameter",
-                           f"{parameter}={value!r} is not an absolute IRI") from None
-    return values
-
-
-def _job(info: QueryInfo, operation: QueryOperation, answer_format: AnswerFormat,
-         generation: Generation, cap: int) -> QueryJob:
-    default_graphs = _graph_names(operation.default_graphs, "default-graph-uri")
-    named_graphs = _graph_names(operation.named_graphs, "named-graph-uri")
-    query, exact = info.text, None
-    if info.form == "SELECT" and (info.limit is None or info.limit > cap):
-        query, exact = with_limit(info, cap + 1), with_limit(info, cap)
-    return QueryJob(
-        store_path=str(generation.path), query=query, form=info.form,
-        format=answer_format.oxigraph, cap=cap if info.form != "ASK" else None,
-        exact_query=exact, default_graphs=default_graphs, named_graphs=named_graphs,
-        union_default_graph=not operation.dataset_given and not info.has_dataset_clause,
-        base_iri=f"{generation.base_iri}/sparql")
 
 
 async def _answer(request: Request, service: SparqlService, operation: QueryOperation,
                   generation: Generation) -> tuple[Response, bool]:
     settings = service.settings
     assert operation.query is not None
-    try:
-        info = analyze(operation.query)
-    except SparqlSyntaxError as error:
-        raise _Refusal(400, "bad_query", f"SPARQL syntax error: {error}") from None
-    _check(info, settings)
+    info = read_query(operation.query)
+    check_safety(info, settings)
     answer_format = _answer_format(info, operation, request.headers.get("accept"))
-    job = _job(info, operation, answer_format, generation, settings.max_rows)
+    job = plan_job(info, operation, answer_format, generation, settings.max_rows)
     key = answer_key(generation.id, job.query, job.default_graphs, job.named_graphs,
                      job.format, job.cap)
     etag = f'"{key}"'
@@ -212,10 +157,7 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
         if cached is not None:
             return _ok(cached, headers, settings.max_rows), True
     answer = await _run(request, service, job)
-    if answer.error is not None:
-        if answer.error == "syntax":
-            raise _Refusal(400, "bad_query", f"SPARQL syntax error: {answer.message}")
-        raise _Refusal(400, "query_error", f"the query failed: {answer.message}")
+    refuse_failed(answer)
     entry = CachedAnswer(answer.body, answer_format.content_type, answer.truncated)
     if info.deterministic:
         service.cache.put(key, entry)
@@ -230,15 +172,15 @@ async def _run(request: Request, service: SparqlService, job: QueryJob) -> Answe
                                            timeout=settings.query_timeout,
                                            wait=settings.queue_wait)
     except TooManyForClient as error:
-        raise _Refusal(429, "too_many_requests", f"{error}; retry when one has finished",
+        raise Refusal(429, "too_many_requests", f"{error}; retry when one has finished",
                        (("retry-after", "1"),)) from None
     except (Overloaded, PoolBusy) as error:
-        raise _Refusal(503, "overloaded", f"{error}; retry shortly",
+        raise Refusal(503, "overloaded", f"{error}; retry shortly",
                        (("retry-after", "2"),)) from None
     except QueryTimeout as error:
-        raise _Refusal(503, "query_timeout", str(error)) from None
+        raise Refusal(503, "query_timeout", str(error)) from None
     except WorkerLost as error:
-        raise _Refusal(503, "query_failed", str(error)) from None
+        raise Refusal(503, "query_failed", str(error)) from None
 
 
 def _ok(entry: CachedAnswer, headers: dict[str, str], cap: int) -> Response:

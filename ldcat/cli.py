@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from endpoint.settings import EndpointSettings
-from ldcat import validate_cli
+from ldcat import query_cli, validate_cli
 from loader.gate import GateOptions
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
 from loader.report import SourceError
@@ -62,11 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     validate_cli.add_parser(commands)
 
-    query_parser = commands.add_parser("query", help="run a SPARQL query on the published data")
-    query_parser.add_argument("sparql")
-    query_parser.add_argument("--store", required=True, type=Path)
-    query_parser.add_argument("--format", default="json",
-                              choices=["json", "csv", "tsv", "xml", "ttl", "nt"])
+    query_cli.add_parser(commands)
 
     serve_parser = commands.add_parser("serve", help="serve the store over HTTP")
     serve_parser.add_argument("--store", required=True, type=Path)
@@ -148,32 +144,6 @@ def run_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_query(args: argparse.Namespace) -> int:
-    """``ldcat query``."""
-    from pyoxigraph import QueryResultsFormat, QueryTriples, RdfFormat
-
-    from loader.repo import EmbeddedRepo, NoGeneration
-
-    try:
-        result = EmbeddedRepo(args.store).query(args.sparql)
-    except NoGeneration as error:
-        print(f"ldcat query: {error}", file=sys.stderr)
-        return 2
-    except SyntaxError as error:
-        print(f"ldcat query: SPARQL syntax error: {error}", file=sys.stderr)
-        return 2
-    if isinstance(result, QueryTriples):
-        rdf_format = RdfFormat.N_TRIPLES if args.format == "nt" else RdfFormat.TURTLE
-        sys.stdout.buffer.write(result.serialize(format=rdf_format) or b"")
-        return 0
-    formats = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
-               "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
-    results_format = formats.get(args.format, QueryResultsFormat.JSON)
-    sys.stdout.buffer.write(result.serialize(format=results_format) or b"")
-    sys.stdout.buffer.write(b"\n")
-    return 0
-
-
 def _serve(store: Path, args: argparse.Namespace) -> int:
     from endpoint.serve import serve
 
@@ -208,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         return validate_cli.run(args)
     if args.command == "query":
-        return run_query(args)
+        return query_cli.run(args)
     if args.command == "serve":
         return _serve(args.store, args)
     if args.command == "demo":

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from loader.report import LoadReport
 from tests.conftest import PROJECT
 
 LDCAT = [sys.executable, "-m", "ldcat.cli"]
@@ -48,6 +49,32 @@ def test_load_then_query(tmp_path: Path) -> None:
     bad_query = run("query", "--store", str(store), "SELEKT")
     assert bad_query.returncode == 2
     assert "syntax error" in bad_query.stderr
+
+
+def test_query_applies_the_endpoint_rules(demo_store: tuple[Path, LoadReport]) -> None:
+    store = str(demo_store[0])
+    service = run("query", "--store", store,
+                  "ASK { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert service.returncode == 2
+    assert "SERVICE <http://127.0.0.1:9/> is not allowed" in service.stderr
+    update = run("query", "--store", store, "INSERT DATA { <a:b> <a:c> <a:d> }")
+    assert update.returncode == 2
+    assert "ldcat load" in update.stderr
+    capped = run("query", "--store", store, "--format", "tsv", "--max-rows", "4",
+                 "SELECT ?s WHERE { ?s ?p ?o }")
+    assert capped.returncode == 0, capped.stderr
+    assert len(capped.stdout.splitlines()) == 5
+    assert "cut at 4 rows" in capped.stderr
+    started = time.monotonic()
+    runaway = run("query", "--store", store, "--timeout", "1",
+                  "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i")
+    assert runaway.returncode == 2
+    assert "limit" in runaway.stderr
+    assert time.monotonic() - started < 10
+    graph = run("query", "--store", store, "--format", "nt",
+                "CONSTRUCT WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }")
+    assert graph.returncode == 0
+    assert len(graph.stdout.splitlines()) == 56
 
 
 def test_update_mode_is_documented_in_help() -> None:
