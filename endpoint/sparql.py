@@ -10,6 +10,7 @@ error shape, never a truncated 200.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from pyoxigraph import RdfFormat as OxRdfFormat
 from pyoxigraph import serialize
@@ -34,6 +35,8 @@ from loader.repo import Repo
 
 TRUNCATED = "ldcat-result-truncated"
 LIMIT = "ldcat-result-limit"
+KNOWN_REQUESTS = 50_000
+"""Cached GET requests remembered by their raw form, for the fast path."""
 
 
 class SparqlService:
@@ -45,6 +48,21 @@ class SparqlService:
         self.cache = ResultCache(settings.cache_bytes)
         self.admission = Admission(settings.max_pending, settings.per_client)
         self._pool: QueryWorkerPool | None = None
+        self._known: OrderedDict[tuple[str, bytes, str], str] = OrderedDict()
+        """(generation, raw query string, Accept) of a cached GET -> its answer key."""
+
+    def known_key(self, generation_id: str, request: Request) -> str | None:
+        """The answer key a GET exactly like ``request`` had (no parsing, no lexing)."""
+        return self._known.get((generation_id, request.scope.get("query_string", b""),
+                                request.headers.get("accept", "")))
+
+    def remember(self, generation_id: str, request: Request, key: str) -> None:
+        if request.method not in ("GET", "HEAD"):
+            return
+        self._known[(generation_id, request.scope.get("query_string", b""),
+                     request.headers.get("accept", ""))] = key
+        if len(self._known) > KNOWN_REQUESTS:
+            self._known.popitem(last=False)
 
     @property
     def pool(self) -> QueryWorkerPool:
@@ -81,7 +99,14 @@ async def sparql(request: Request) -> Response:
         refused.headers["allow"] = "GET, HEAD, POST"
         return refused
     query: str | None = None
-    response: Response
+    response: Response | None = None
+    if request.method in ("GET", "HEAD") and request.scope.get("query_string"):
+        response = _known_answer(request, service)
+    if response is not None:
+        log_query(started=started, status=response.status_code,
+                  size=int(response.headers.get("content-length", 0)), query=None, cached=True,
+                  client=_client(request) if service.settings.log_client_ip else None)
+        return response
     try:
         operation = await read_operation(request, service.settings.max_request_bytes)
         query = operation.query
@@ -97,6 +122,28 @@ async def sparql(request: Request) -> Response:
               size=int(response.headers.get("content-length", 0)), query=query, cached=cached,
               client=_client(request) if service.settings.log_client_ip else None)
     return response
+
+
+def _known_answer(request: Request, service: SparqlService) -> Response | None:
+    """The cached answer of a GET seen before, found without parsing it again."""
+    generation = service.repo.generation()
+    if generation is None:
+        return None
+    key = service.known_key(generation.id, request)
+    if key is None:
+        return None
+    headers = _headers(generation, key)
+    if headers["etag"] in _etags(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    cached = service.cache.get(key)
+    return None if cached is None else _ok(cached, headers, service.settings.max_rows)
+
+
+def _headers(generation: Generation, key: str | None) -> dict[str, str]:
+    headers = {"vary": "accept", "cache-control": "no-cache", "ldcat-generation": generation.id}
+    if key is not None:
+        headers["etag"] = f'"{key}"'
+    return headers
 
 
 def _client(request: Request) -> str:
@@ -146,12 +193,10 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
     job = plan_job(info, operation, answer_format, generation, settings.max_rows)
     key = answer_key(generation.id, job.query, job.default_graphs, job.named_graphs,
                      job.format, job.cap)
-    etag = f'"{key}"'
-    headers = {"vary": "accept", "cache-control": "no-cache",
-               "ldcat-generation": generation.id}
+    headers = _headers(generation, key if info.deterministic else None)
     if info.deterministic:
-        headers["etag"] = etag
-        if etag in _etags(request.headers.get("if-none-match")):
+        service.remember(generation.id, request, key)
+        if headers["etag"] in _etags(request.headers.get("if-none-match")):
             return Response(status_code=304, headers=headers), True
         cached = service.cache.get(key)
         if cached is not None:
