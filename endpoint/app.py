@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from endpoint.fast_path import CachedAnswers
 from endpoint.records import record
 from endpoint.settings import EndpointSettings
 from endpoint.sparql import SparqlService, sparql
@@ -71,7 +72,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/void", void),
         Route("/{kind:str}/{identifier:str}", record),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"],
+    middleware = [Middleware(CachedAnswers, service=service),
+                  Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
                              allow_headers=["accept", "content-type", "if-none-match"],
                              expose_headers=["etag", "ldcat-result-truncated",

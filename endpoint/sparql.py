@@ -51,10 +51,9 @@ class SparqlService:
         self._known: OrderedDict[tuple[str, bytes, str], str] = OrderedDict()
         """(generation, raw query string, Accept) of a cached GET -> its answer key."""
 
-    def known_key(self, generation_id: str, request: Request) -> str | None:
-        """The answer key a GET exactly like ``request`` had (no parsing, no lexing)."""
-        return self._known.get((generation_id, request.scope.get("query_string", b""),
-                                request.headers.get("accept", "")))
+    def known_key(self, generation_id: str, query_string: bytes, accept: str) -> str | None:
+        """The answer key of a GET seen before with this query string and ``Accept``."""
+        return self._known.get((generation_id, query_string, accept))
 
     def remember(self, generation_id: str, request: Request, key: str) -> None:
         if request.method not in ("GET", "HEAD"):
@@ -99,14 +98,7 @@ async def sparql(request: Request) -> Response:
         refused.headers["allow"] = "GET, HEAD, POST"
         return refused
     query: str | None = None
-    response: Response | None = None
-    if request.method in ("GET", "HEAD") and request.scope.get("query_string"):
-        response = _known_answer(request, service)
-    if response is not None:
-        log_query(started=started, status=response.status_code,
-                  size=int(response.headers.get("content-length", 0)), query=None, cached=True,
-                  client=_client(request) if service.settings.log_client_ip else None)
-        return response
+    response: Response
     try:
         operation = await read_operation(request, service.settings.max_request_bytes)
         query = operation.query
@@ -122,21 +114,6 @@ async def sparql(request: Request) -> Response:
               size=int(response.headers.get("content-length", 0)), query=query, cached=cached,
               client=_client(request) if service.settings.log_client_ip else None)
     return response
-
-
-def _known_answer(request: Request, service: SparqlService) -> Response | None:
-    """The cached answer of a GET seen before, found without parsing it again."""
-    generation = service.repo.generation()
-    if generation is None:
-        return None
-    key = service.known_key(generation.id, request)
-    if key is None:
-        return None
-    headers = _headers(generation, key)
-    if headers["etag"] in _etags(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
-    cached = service.cache.get(key)
-    return None if cached is None else _ok(cached, headers, service.settings.max_rows)
 
 
 def _headers(generation: Generation, key: str | None) -> dict[str, str]:
