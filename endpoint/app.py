@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from endpoint.query_editor import editor_routes
 from endpoint.records import record
 from endpoint.sparql import sparql
 from loader.repo import EmbeddedRepo, Repo
@@ -51,6 +52,7 @@ def create_app(repo: Repo) -> Starlette:
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/-/health", health),
         Route("/-/ready", ready),
+        *editor_routes(),  # query editor (issue 5, item 6): /-/static/
         Route("/{kind:str}/{identifier:str}", record),
     ]
     app = Starlette(routes=routes)

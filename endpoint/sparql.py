@@ -6,6 +6,7 @@ caps, SERVICE allow-list); this version answers queries and refuses updates.
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import parse_qs
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from endpoint.browser_editor import editor_response, wants_editor
 from endpoint.errors import error_response
 from loader.repo import NoGeneration, Repo
 
@@ -38,6 +40,11 @@ async def _query_text(request: Request) -> str | None:
 async def sparql(request: Request) -> Response:
     """Answer a SPARQL query with JSON (SELECT/ASK) or Turtle/N-Triples (CONSTRUCT/DESCRIBE)."""
     repo: Repo = request.app.state.repo
+    # >>> query editor hook (issue 5, item 6): a browser asking for HTML gets the editor page,
+    # with ?query= run and its results or error shown (endpoint/browser_editor.py).
+    if wants_editor(request):
+        return await editor_response(request, partial(_answer, repo))
+    # <<< query editor hook
     try:
         text = await _query_text(request)
     except UnicodeDecodeError:
