@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from endpoint.fast_path import CachedAnswers
+from endpoint.query_editor import editor_routes
 from endpoint.records import record
 from endpoint.settings import EndpointSettings
 from endpoint.sparql import SparqlService, sparql
@@ -70,6 +71,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/health", health),
         Route("/-/ready", ready),
         Route("/-/void", void),
+        *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
     middleware = [Middleware(CachedAnswers, service=service),

@@ -87,10 +87,3 @@ def choose(header: str | None, offered: Sequence[str]) -> str | None:
         if quality > best_quality:
             best, best_quality = media_type, quality
     return best
-
-
-def prefers_html(header: str | None, alternatives: Sequence[str]) -> bool:
-    """A browser asking for a page: ``text/html`` is named and ranks above ``alternatives``."""
-    if not header or "html" not in header:
-        return False
-    return choose(header, ["text/html", *alternatives]) == "text/html"

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from endpoint.admission import Admission, Overloaded, TooManyForClient
+from endpoint.browser_editor import Runner, editor_response, wants_editor
 from endpoint.descriptions import PREFIXES, service_description
 from endpoint.errors import error_response
 from endpoint.protocol import ProtocolError, QueryOperation, read_operation
@@ -31,7 +32,7 @@ from endpoint.result_cache import CachedAnswer, ResultCache, answer_key
 from endpoint.settings import EndpointSettings
 from endpoint.sparql_syntax import QueryInfo
 from loader.generations import Generation
-from loader.repo import Repo
+from loader.repo import NoGeneration, Repo
 
 TRUNCATED = "ldcat-result-truncated"
 LIMIT = "ldcat-result-limit"
@@ -97,6 +98,8 @@ async def sparql(request: Request) -> Response:
                                   "POST (updates are not accepted here)")
         refused.headers["allow"] = "GET, HEAD, POST"
         return refused
+    if wants_editor(request):
+        return await editor_response(request, _editor_runner(request, service))
     query: str | None = None
     response: Response
     try:
@@ -186,23 +189,47 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
     return _ok(entry, headers, settings.max_rows), False
 
 
-async def _run(request: Request, service: SparqlService, job: QueryJob) -> Answer:
+def _editor_runner(request: Request, service: SparqlService) -> Runner:
+    """Run the editor page's query with the endpoint's rules (in a worker thread)."""
+    client = _client(request)
+
+    def run(text: str, accept: str) -> tuple[bytes, str]:
+        generation = service.repo.generation()
+        if generation is None:
+            raise NoGeneration("nothing has been published yet")
+        info = read_query(text)
+        check_safety(info, service.settings)
+        answer_format = negotiate(info.form, accept) or formats_for(info.form)[0]
+        job = plan_job(info, QueryOperation(text), answer_format, generation,
+                       service.settings.max_rows)
+        answer = _run_blocking(service, client, job)
+        refuse_failed(answer)
+        return answer.body, answer_format.media_type
+
+    return run
+
+
+def _run_blocking(service: SparqlService, client: str, job: QueryJob) -> Answer:
+    """:meth:`QueryWorkerPool.run` under admission, every failure as a :class:`Refusal`."""
     settings = service.settings
     try:
-        with service.admission.admit(_client(request)):
-            return await run_in_threadpool(service.pool.run, job,
-                                           timeout=settings.query_timeout,
-                                           wait=settings.queue_wait)
+        with service.admission.admit(client):
+            return service.pool.run(job, timeout=settings.query_timeout,
+                                    wait=settings.queue_wait)
     except TooManyForClient as error:
         raise Refusal(429, "too_many_requests", f"{error}; retry when one has finished",
-                       (("retry-after", "1"),)) from None
+                      (("retry-after", "1"),)) from None
     except (Overloaded, PoolBusy) as error:
         raise Refusal(503, "overloaded", f"{error}; retry shortly",
-                       (("retry-after", "2"),)) from None
+                      (("retry-after", "2"),)) from None
     except QueryTimeout as error:
         raise Refusal(503, "query_timeout", str(error)) from None
     except WorkerLost as error:
         raise Refusal(503, "query_failed", str(error)) from None
+
+
+async def _run(request: Request, service: SparqlService, job: QueryJob) -> Answer:
+    return await run_in_threadpool(_run_blocking, service, _client(request), job)
 
 
 def _ok(entry: CachedAnswer, headers: dict[str, str], cap: int) -> Response:
