@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import IO, cast
 
 from pyoxigraph import (
     BlankNode,
@@ -53,6 +55,9 @@ class QueryJob:
     union_default_graph: bool = True
     base_iri: str | None = None
     """Against which relative IRIs in the query resolve (the endpoint's IRI)."""
+    stream: bool = False
+    """Send a SELECT answer in :class:`Chunk` messages as it is written, once it outgrows
+    :data:`STREAM_AFTER` (only for answers the row cap cannot cut)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,43 @@ class Answer:
     error: str | None = None
     """``syntax`` or ``evaluation``."""
     message: str = ""
+    streamed: bool = False
+    """The body went out in :class:`Chunk` messages before this closing answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of a streamed answer."""
+
+    data: bytes
+
+
+STREAM_AFTER = 1 << 20
+"""Bytes of a streamable answer kept before it starts going out in chunks."""
+CHUNK_BYTES = 256 << 10
+
+Sender = Callable[[Chunk], None]
+
+
+class _ChunkWriter:
+    """A binary file pyoxigraph writes into: keeps the start, then sends chunks."""
+
+    def __init__(self, send: Sender) -> None:
+        self.send = send
+        self.buffer = bytearray()
+        self.streaming = False
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        limit = CHUNK_BYTES if self.streaming else STREAM_AFTER
+        if len(self.buffer) >= limit:
+            self.streaming = True
+            self.send(Chunk(bytes(self.buffer)))
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes at the end; chunks go out on size only."""
 
 
 class StoreCache:
@@ -81,8 +123,12 @@ class StoreCache:
         return self._store
 
 
-def execute(job: QueryJob, stores: StoreCache) -> Answer:
-    """Answer ``job``; a syntax or evaluation error becomes an :class:`Answer` with ``error``."""
+def execute(job: QueryJob, stores: StoreCache, send: Sender | None = None) -> Answer:
+    """Answer ``job``; a syntax or evaluation error becomes an :class:`Answer` with ``error``.
+
+    A streaming job may first ``send`` :class:`Chunk` messages; its :class:`Answer` then has
+    ``streamed`` set (and an ``error`` if the query failed midway).
+    """
     if not Path(job.store_path).is_dir():
         return Answer(error="evaluation", message="the generation is no longer published")
     store = stores.get(job.store_path)
@@ -91,6 +137,8 @@ def execute(job: QueryJob, stores: StoreCache) -> Answer:
         if isinstance(result, QueryBoolean):
             return Answer(result.serialize(format=_results_format(job)) or b"")
         if isinstance(result, QuerySolutions):
+            if job.stream and send is not None:
+                return _stream(job, result, send)
             return _solutions(store, job, result)
         return _graph(job, result)
     except SyntaxError as error:
@@ -126,6 +174,21 @@ def _solutions(store: Store, job: QueryJob, result: QuerySolutions) -> Answer:
     if not isinstance(exact, QuerySolutions):
         raise RuntimeError("a SELECT query answered with something else than solutions")
     return Answer(exact.serialize(format=results_format) or b"", truncated=True)
+
+
+def _stream(job: QueryJob, result: QuerySolutions, send: Sender) -> Answer:
+    writer = _ChunkWriter(send)
+    try:
+        result.serialize(output=cast(IO[bytes], writer), format=_results_format(job))
+    except (OSError, ValueError, RuntimeError) as error:
+        if not writer.streaming:
+            raise
+        return Answer(error="evaluation", message=str(error), streamed=True)
+    if not writer.streaming:
+        return Answer(bytes(writer.buffer))
+    if writer.buffer:
+        send(Chunk(bytes(writer.buffer)))
+    return Answer(streamed=True)
 
 
 def _count_rows(body: bytes, format_name: str) -> int:

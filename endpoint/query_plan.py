@@ -73,7 +73,8 @@ def plan_job(info: QueryInfo, operation: QueryOperation, answer_format: AnswerFo
         format=answer_format.oxigraph, cap=cap if info.form != "ASK" else None,
         exact_query=exact, default_graphs=default_graphs, named_graphs=named_graphs,
         union_default_graph=not operation.dataset_given and not info.has_dataset_clause,
-        base_iri=f"{generation.base_iri}/sparql")
+        base_iri=f"{generation.base_iri}/sparql",
+        stream=info.form == "SELECT" and exact is None)
 
 
 def refuse_failed(answer: Answer) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from endpoint.query_execution import Answer, QueryJob, StoreCache, execute
+from endpoint.query_execution import Answer, Chunk, QueryJob, StoreCache, execute
 
 
 class QueryTimeout(Exception):
@@ -39,6 +39,42 @@ class WorkerLost(Exception):
     """The worker died while answering (out of memory, or killed from outside)."""
 
 
+class StreamedAnswer:
+    """An answer arriving in chunks from a worker it holds until :meth:`close`.
+
+    :meth:`next_chunk` keeps the query's deadline: past it the worker is killed and
+    :class:`QueryTimeout` raised, so the HTTP response can be aborted rather than ended.
+    """
+
+    def __init__(self, pool: QueryWorkerPool, worker: _Worker, first: bytes,
+                 deadline: float, timeout: float) -> None:
+        self._pool = pool
+        self._worker: _Worker | None = worker
+        self.first = first
+        self._deadline = deadline
+        self._timeout = timeout
+
+    def next_chunk(self) -> bytes | None:
+        """The next piece, or ``None`` at the end (the worker is then free again)."""
+        worker = self._worker
+        if worker is None:
+            return None
+        message = self._pool._receive(worker, self._deadline, self._timeout)
+        if isinstance(message, Chunk):
+            return message.data
+        self._worker = None
+        self._pool._release(worker)
+        if message.error is not None:
+            raise WorkerLost(f"the query failed while its answer was sent: {message.message}")
+        return None
+
+    def close(self) -> None:
+        """Stop early (client gone, or an error): the worker is replaced."""
+        if self._worker is not None:
+            self._pool._replace(self._worker)
+            self._worker = None
+
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 
@@ -50,7 +86,7 @@ def _worker_main(connection: Connection) -> None:
             job = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(execute(job, stores))
+        connection.send(execute(job, stores, connection.send))
 
 
 @dataclass(eq=False)
@@ -107,10 +143,12 @@ class QueryWorkerPool:
             self._all.discard(worker)
         self._add(_Worker.start())
 
-    def run(self, job: QueryJob, *, timeout: float, wait: float) -> Answer:
+    def run(self, job: QueryJob, *, timeout: float,
+            wait: float) -> Answer | StreamedAnswer:
         """Answer ``job`` within ``timeout`` seconds, after waiting up to ``wait`` for a worker.
 
-        Raises :class:`PoolBusy`, :class:`QueryTimeout` or :class:`WorkerLost`.
+        A streaming job with a large answer gives a :class:`StreamedAnswer`. Raises
+        :class:`PoolBusy`, :class:`QueryTimeout` or :class:`WorkerLost`.
         """
         try:
             worker = self._idle.get(timeout=wait)
@@ -119,18 +157,32 @@ class QueryWorkerPool:
         deadline = time.monotonic() + timeout
         try:
             worker.connection.send(job)
+        except OSError:
+            self._replace(worker)
+            raise WorkerLost("the query worker could not take the query") from None
+        message = self._receive(worker, deadline, timeout)
+        if isinstance(message, Chunk):
+            return StreamedAnswer(self, worker, message.data, deadline, timeout)
+        self._release(worker)
+        return message
+
+    def _receive(self, worker: _Worker, deadline: float, timeout: float) -> Answer | Chunk:
+        """The worker's next message before ``deadline``; kills it past the deadline."""
+        try:
             if not worker.connection.poll(max(deadline - time.monotonic(), 0.0)):
                 self.timeouts += 1
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran past its {timeout:g} s limit and was "
                                    "stopped")
-            answer: Answer = worker.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            message: Answer | Chunk = worker.connection.recv()
+        except (EOFError, OSError):
             self._replace(worker)
             raise WorkerLost("the query worker stopped while answering (the query may need "
                              "more memory than a worker has)") from None
+        return message
+
+    def _release(self, worker: _Worker) -> None:
         self._idle.put(worker)
-        return answer
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring and tests)."""

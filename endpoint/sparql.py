@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 
 from pyoxigraph import RdfFormat as OxRdfFormat
 from pyoxigraph import serialize
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from endpoint.admission import Admission, Overloaded, TooManyForClient
 from endpoint.browser_editor import Runner, editor_response, wants_editor
@@ -27,7 +28,13 @@ from endpoint.query_execution import Answer, QueryJob
 from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, formats_for, negotiate
 from endpoint.query_log import log_query
 from endpoint.query_plan import Refusal, check_safety, plan_job, read_query, refuse_failed
-from endpoint.query_workers import PoolBusy, QueryTimeout, QueryWorkerPool, WorkerLost
+from endpoint.query_workers import (
+    PoolBusy,
+    QueryTimeout,
+    QueryWorkerPool,
+    StreamedAnswer,
+    WorkerLost,
+)
 from endpoint.result_cache import CachedAnswer, ResultCache, answer_key
 from endpoint.settings import EndpointSettings
 from endpoint.sparql_syntax import QueryInfo
@@ -182,6 +189,8 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
         if cached is not None:
             return _ok(cached, headers, settings.max_rows), True
     answer = await _run(request, service, job)
+    if isinstance(answer, StreamedAnswer):
+        return _streaming(answer, answer_format, headers), False
     refuse_failed(answer)
     entry = CachedAnswer(answer.body, answer_format.content_type, answer.truncated)
     if info.deterministic:
@@ -203,13 +212,46 @@ def _editor_runner(request: Request, service: SparqlService) -> Runner:
         job = plan_job(info, QueryOperation(text), answer_format, generation,
                        service.settings.max_rows)
         answer = _run_blocking(service, client, job)
+        if isinstance(answer, StreamedAnswer):
+            return _collect(answer), answer_format.media_type
         refuse_failed(answer)
         return answer.body, answer_format.media_type
 
     return run
 
 
-def _run_blocking(service: SparqlService, client: str, job: QueryJob) -> Answer:
+def _collect(answer: StreamedAnswer) -> bytes:
+    chunks = [answer.first]
+    try:
+        while (chunk := answer.next_chunk()) is not None:
+            chunks.append(chunk)
+    except (QueryTimeout, WorkerLost) as error:
+        raise Refusal(503, "query_timeout" if isinstance(error, QueryTimeout)
+                      else "query_failed", str(error)) from None
+    finally:
+        answer.close()
+    return b"".join(chunks)
+
+
+def _streaming(answer: StreamedAnswer, answer_format: AnswerFormat,
+               headers: dict[str, str]) -> StreamingResponse:
+    """A large answer sent as the worker writes it (chunked). If the deadline passes midway
+    the connection is cut before the final chunk: clients see a failed transfer, never a
+    complete-looking 200."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            yield answer.first
+            while (chunk := await run_in_threadpool(answer.next_chunk)) is not None:
+                yield chunk
+        finally:
+            answer.close()
+
+    return StreamingResponse(chunks(), headers=headers, media_type=answer_format.content_type)
+
+
+def _run_blocking(service: SparqlService, client: str,
+                  job: QueryJob) -> Answer | StreamedAnswer:
     """:meth:`QueryWorkerPool.run` under admission, every failure as a :class:`Refusal`."""
     settings = service.settings
     try:
@@ -228,7 +270,8 @@ def _run_blocking(service: SparqlService, client: str, job: QueryJob) -> Answer:
         raise Refusal(503, "query_failed", str(error)) from None
 
 
-async def _run(request: Request, service: SparqlService, job: QueryJob) -> Answer:
+async def _run(request: Request, service: SparqlService,
+               job: QueryJob) -> Answer | StreamedAnswer:
     return await run_in_threadpool(_run_blocking, service, _client(request), job)
 
 

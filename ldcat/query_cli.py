@@ -14,7 +14,7 @@ from typing import Any
 from endpoint.protocol import ProtocolError, QueryOperation
 from endpoint.query_formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from endpoint.query_plan import check_safety, plan_job, read_query, refuse_failed
-from endpoint.query_workers import QueryTimeout, QueryWorkerPool, WorkerLost
+from endpoint.query_workers import QueryTimeout, QueryWorkerPool, StreamedAnswer, WorkerLost
 from endpoint.settings import EndpointSettings
 from loader.repo import EmbeddedRepo
 
@@ -34,6 +34,17 @@ def add_parser(commands: Any) -> None:
                         metavar="SECONDS", help="stop the query after this long")
     parser.add_argument("--max-rows", type=int, default=defaults.max_rows,
                         help="rows or triples at most (a notice says when cut)")
+
+
+def _write_stream(answer: StreamedAnswer) -> None:
+    """Copy a streamed answer to stdout as it arrives."""
+    try:
+        sys.stdout.buffer.write(answer.first)
+        while (chunk := answer.next_chunk()) is not None:
+            sys.stdout.buffer.write(chunk)
+    finally:
+        answer.close()
+    sys.stdout.buffer.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
                        settings.max_rows)
         pool = QueryWorkerPool(1)
         answer = pool.run(job, timeout=settings.query_timeout, wait=settings.query_timeout)
+        if isinstance(answer, StreamedAnswer):
+            _write_stream(answer)
+            return 0
         refuse_failed(answer)
     except ProtocolError as refusal:
         print(f"ldcat query: {refusal.message}", file=sys.stderr)

@@ -214,7 +214,7 @@ def test_update_of_same_input_is_idempotent(tmp_path: Path) -> None:
 def test_parallel_mapping_gives_the_same_graphs(tmp_path: Path, real_export: Path) -> None:
     sample = tmp_path / "sample.csv"
     with __import__("gzip").open(real_export, "rt", encoding="utf-8", newline="") as source:
-        text = source.read(12_000_000)
+        text = source.read(5_000_000)
     sample.write_text(text[: text.rfind("\r\n\"")] + "\r\n", "utf-8")
     serial = load([sample], tmp_path / "a", LoadOptions(base_iri=BASE, workers=1))
     parallel = load([sample], tmp_path / "b", LoadOptions(base_iri=BASE, workers=2,
