@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.query_editor import editor_routes
 from endpoint.records import record
@@ -71,6 +72,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/health", health),
         Route("/-/ready", ready),
         Route("/-/void", void),
+        Route("/exports/", exports_index),
+        Route("/exports/{name:str}", export_file),
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]

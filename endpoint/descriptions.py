@@ -78,7 +78,7 @@ def service_description(generation: Generation, settings: EndpointSettings) -> l
     return triples
 
 
-def void_description(generation: Generation) -> list[Triple]:
+def void_description(generation: Generation, dumps: tuple[str, ...] = ()) -> list[Triple]:
     """The catalogue as a ``void:Dataset``: counts, class and property partitions, links."""
     base = generation.base_iri
     dataset = dataset_iri(generation)
@@ -94,6 +94,7 @@ def void_description(generation: Generation) -> list[Triple]:
     ]
     triples += [Triple(dataset, NamedNode(VOID.vocabulary), NamedNode(iri))
                 for iri in VOCABULARIES]
+    triples += [Triple(dataset, NamedNode(VOID.dataDump), NamedNode(iri)) for iri in dumps]
     statistics = _statistics(generation)
     if statistics is None:
         triples.append(Triple(dataset, NamedNode(RDFS.comment), Literal(

@@ -9,6 +9,9 @@ from starlette.responses import Response
 from endpoint.descriptions import PREFIXES, void_description
 from endpoint.errors import error_response
 from endpoint.query_formats import RDF_FORMATS, by_name, negotiate
+from exports.manifest import read_manifest
+from exports.service import EXPORTS
+from loader.repo import EmbeddedRepo
 
 
 async def void(request: Request) -> Response:
@@ -19,8 +22,14 @@ async def void(request: Request) -> Response:
     requested = request.query_params.get("format")
     answer_format = (by_name("CONSTRUCT", requested) if requested else
                      negotiate("CONSTRUCT", request.headers.get("accept"))) or RDF_FORMATS[0]
-    body = serialize(void_description(generation),
+    repo = request.app.state.repo
+    dumps: list[str] = []
+    if isinstance(repo, EmbeddedRepo):
+        manifest = read_manifest(repo.layout.root / EXPORTS / generation.id)
+        dumps = [f"{generation.base_iri}/exports/{entry.file}"
+                 for entry in (manifest.files if manifest else [])]
+    body = serialize(void_description(generation, tuple(dumps)),
                      format=getattr(RdfFormat, answer_format.oxigraph), prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type,
                     headers={"vary": "accept", "cache-control": "no-cache",
-                             "etag": f'"void-{generation.id}-{answer_format.name}"'})
+                             "etag": f'"void-{generation.id}-{len(dumps)}-{answer_format.name}"'})

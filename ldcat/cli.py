@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from endpoint.settings import EndpointSettings
-from ldcat import query_cli, validate_cli
+from ldcat import export_cli, query_cli, validate_cli
 from loader.gate import GateOptions
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
 from loader.report import SourceError
@@ -63,6 +63,7 @@ def _build_parser() -> argparse.ArgumentParser:
     validate_cli.add_parser(commands)
 
     query_cli.add_parser(commands)
+    export_cli.add_parser(commands)
 
     serve_parser = commands.add_parser("serve", help="serve the store over HTTP")
     serve_parser.add_argument("--store", required=True, type=Path)
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return validate_cli.run(args)
     if args.command == "query":
         return query_cli.run(args)
+    if args.command == "export":
+        return export_cli.run(args)
     if args.command == "serve":
         return _serve(args.store, args)
     if args.command == "demo":

@@ -1,0 +1,49 @@
+"""``ldcat export``: write a generation's dumps and their manifest.
+
+By default they go to ``STORE/exports/{generation}/``, where ``/exports/`` serves them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from exports.dumps import DUMP_FORMATS, DumpFormat, write_dumps
+from exports.manifest import Manifest, write_manifest
+from loader.generations import Generation, StoreLayout
+
+EXPORTS = "exports"
+
+
+def exports_folder(store_dir: Path, generation: Generation) -> Path:
+    """Where a generation's dumps live inside the store directory."""
+    return store_dir / EXPORTS / generation.id
+
+
+def formats_named(names: list[str]) -> tuple[DumpFormat, ...]:
+    """The dump formats called ``names`` (``all`` for every one); ``ValueError`` otherwise."""
+    if not names or "all" in names:
+        return DUMP_FORMATS
+    known = {dump.name: dump for dump in DUMP_FORMATS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"unknown dump format(s) {', '.join(unknown)}: use "
+                         f"{', '.join(known)} or all")
+    return tuple(known[name] for name in names)
+
+
+def export_generation(store_dir: Path, out: Path | None = None,
+                      formats: tuple[DumpFormat, ...] = DUMP_FORMATS) -> tuple[Path, Manifest]:
+    """Dump the current generation of ``store_dir``; returns the folder and its manifest.
+
+    ``LookupError`` when nothing is published.
+    """
+    layout = StoreLayout(store_dir)
+    generation = layout.current()
+    if generation is None:
+        raise LookupError(f"{store_dir}: nothing has been published yet")
+    folder = out or exports_folder(store_dir, generation)
+    store = Store.read_only(str(generation.path))
+    dumps = write_dumps(store, folder, formats)
+    return folder, write_manifest(folder, generation.id, generation.created, dumps)

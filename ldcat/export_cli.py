@@ -1,0 +1,36 @@
+"""``ldcat export``: the current generation's full dumps and their manifest."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from exports.dumps import DUMP_FORMATS
+from exports.service import export_generation, formats_named
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``ldcat export`` on the CLI's subcommands."""
+    parser = commands.add_parser(
+        "export", help="write the published catalogue as gzipped dumps with a manifest")
+    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--out", type=Path,
+                        help="folder for the dumps (default: STORE/exports/GENERATION, which "
+                             "ldcat serve publishes at /exports/)")
+    parser.add_argument("--format", action="append", default=[],
+                        choices=[*(dump.name for dump in DUMP_FORMATS), "all"],
+                        help="a dump format (repeatable; default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the dumps; exit 2 with a one-line message when nothing is published."""
+    try:
+        folder, manifest = export_generation(args.store, args.out, formats_named(args.format))
+    except (LookupError, ValueError, OSError) as error:
+        print(f"ldcat export: {error}", file=sys.stderr)
+        return 2
+    for entry in manifest.files:
+        print(f"{folder / entry.file}  {entry.byte_size} bytes  sha256 {entry.sha256}")
+    return 0

@@ -1,0 +1,141 @@
+"""Full dumps: every format parses back to the store's graph, the manifest's sizes and
+checksums are the files', writes are atomic, and ``/exports/`` serves them with ETag and Range."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Dataset, NamedNode, Quad, RdfFormat, Store, parse
+from starlette.testclient import TestClient
+
+from exports.dumps import DUMP_FORMATS, DumpFormat, write_dump
+from exports.manifest import read_manifest
+from exports.service import export_generation
+from ldcat.cli import main
+from loader.generations import StoreLayout
+from loader.report import LoadReport
+from ontology.datatypes import restore_datatypes
+from ontology.namespaces import DCAT, VOID
+from tests.sparql_support import open_client
+
+
+@pytest.fixture(scope="module")
+def exported(demo_store: tuple[Path, LoadReport],
+             tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo store with its dumps written by ``ldcat export``'s service."""
+    store = tmp_path_factory.mktemp("exported") / "store"
+    shutil.copytree(demo_store[0], store, symlinks=True)
+    export_generation(store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def published(exported: Path) -> list[Quad]:
+    generation = StoreLayout(exported).current()
+    assert generation is not None
+    store = Store.read_only(str(generation.path))
+    return [q for q in restore_datatypes(list(store)) if isinstance(q, Quad)]
+
+
+@pytest.fixture(scope="module")
+def http(exported: Path) -> Iterator[TestClient]:
+    with open_client(exported, query_workers=1) as client:
+        yield client
+
+
+def _folder(store: Path) -> Path:
+    generation = StoreLayout(store).current()
+    assert generation is not None
+    return store / "exports" / generation.id
+
+
+@pytest.mark.parametrize("dump", DUMP_FORMATS, ids=[d.name for d in DUMP_FORMATS])
+def test_dumps_round_trip_to_the_store(exported: Path, published: list[Quad],
+                                       dump: DumpFormat) -> None:
+    data = gzip.decompress((_folder(exported) / dump.file_name).read_bytes())
+    statements = list(parse(data, format=dump.rdf_format))
+    if dump.rdf_format.supports_datasets:
+        assert Dataset(statements) == Dataset(published)
+        assert {q.graph_name for q in statements} == {q.graph_name for q in published}
+    else:
+        expected = {q.triple for q in published}
+        assert {t.triple if isinstance(t, Quad) else t for t in statements} == expected
+
+
+def test_manifest_matches_the_files(exported: Path) -> None:
+    manifest = read_manifest(_folder(exported))
+    assert manifest is not None
+    assert sorted(entry.format for entry in manifest.files) == sorted(d.name for d in DUMP_FORMATS)
+    for entry in manifest.files:
+        data = (_folder(exported) / entry.file).read_bytes()
+        assert entry.byte_size == len(data)
+        assert entry.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_failed_write_leaves_the_published_dump(exported: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    target = folder / DUMP_FORMATS[1].file_name
+    target.write_bytes(b"previous")
+
+    class Broken:
+        def __iter__(self) -> Iterator[Quad]:
+            raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        write_dump(Broken(), DUMP_FORMATS[1], folder)  # type: ignore[arg-type]
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in folder.iterdir()] == [target.name]
+
+
+def test_exports_route_serves_manifest_files_etag_and_ranges(http: TestClient,
+                                                              exported: Path) -> None:
+    index = http.get("/exports/")
+    assert index.status_code == 200
+    manifest = index.json()
+    entry = next(e for e in manifest["files"] if e["format"] == "nt")
+    as_turtle = http.get("/exports/", headers={"accept": "text/turtle"})
+    triples = list(parse(as_turtle.content, format=RdfFormat.TURTLE))
+    distributions = {t.subject for t in triples if t.object == NamedNode(DCAT.Distribution)}
+    assert len(distributions) == len(manifest["files"])
+    whole = http.get(f"/exports/{entry['file']}")
+    assert whole.status_code == 200
+    assert int(whole.headers["content-length"]) == entry["byte_size"]
+    assert whole.headers["etag"] == f'"{entry["sha256"]}"'
+    assert hashlib.sha256(whole.content).hexdigest() == entry["sha256"]
+    part = http.get(f"/exports/{entry['file']}", headers={"range": "bytes=10-29"})
+    assert part.status_code == 206
+    assert part.content == whole.content[10:30]
+    assert http.get(f"/exports/{entry['file']}",
+                    headers={"if-none-match": whole.headers["etag"]}).status_code == 304
+    assert http.get("/exports/catalog.exe").status_code == 404
+    assert http.get("/exports/..%2Fg000001.json").status_code == 404
+
+
+def test_void_names_the_dumps(http: TestClient) -> None:
+    triples = list(parse(http.get("/-/void", headers={"accept": "text/turtle"}).content,
+                         format=RdfFormat.TURTLE))
+    dumps = {t.object.value for t in triples if t.predicate == NamedNode(VOID.dataDump)}
+    assert len(dumps) == len(DUMP_FORMATS)
+    assert all(iri.endswith(".gz") and "/exports/" in iri for iri in dumps)
+
+
+def test_no_dumps_yet_is_a_clear_404(demo_store: tuple[Path, LoadReport]) -> None:
+    with open_client(demo_store[0], query_workers=1) as client:
+        response = client.get("/exports/")
+    assert response.status_code == 404
+    assert "ldcat export" in response.json()["message"]
+
+
+def test_export_cli(exported: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["export", "--store", str(exported), "--out", str(out), "--format", "nt"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [entry["format"] for entry in manifest["files"]] == ["nt"]
+    assert main(["export", "--store", str(tmp_path / "nothing")]) == 2
