@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from endpoint.catalog_route import catalog
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.query_editor import editor_routes
@@ -22,6 +23,7 @@ from endpoint.records import record
 from endpoint.settings import EndpointSettings
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
+from exports.catalog_pages import CatalogIndex
 from loader.repo import EmbeddedRepo, Repo
 
 SPARQL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -72,6 +74,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/health", health),
         Route("/-/ready", ready),
         Route("/-/void", void),
+        Route("/catalog", catalog),
+        Route("/catalog.{suffix:str}", catalog),
         Route("/exports/", exports_index),
         Route("/exports/{name:str}", export_file),
         *editor_routes(),
@@ -88,6 +92,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.repo = repo
     app.state.sparql = service
+    app.state.catalog_index = CatalogIndex()
     return app
 
 

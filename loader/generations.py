@@ -106,6 +106,12 @@ class StoreLayout:
                        if _GENERATION.fullmatch(entry.name) and entry.is_dir())
         return [self._generation(name) for name in names]
 
+    def generation(self, name: str) -> Generation | None:
+        """The published generation called ``name`` (``g000012``), or ``None`` if it is gone."""
+        if not _GENERATION.fullmatch(name) or not (self.generations_dir / name).is_dir():
+            return None
+        return self._generation(name)
+
     def _generation(self, name: str) -> Generation:
         manifest_path = self.generations_dir / f"{name}.json"
         manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}

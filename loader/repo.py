@@ -33,6 +33,10 @@ from ontology.datatypes import restore_datatypes
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 
+EARLIER_OPEN = 2
+"""Earlier generations kept open for pinned walks."""
+
+
 class NoGeneration(LookupError):
     """Nothing has been published in the store yet."""
 
@@ -69,6 +73,7 @@ class EmbeddedRepo:
         self._target: str | None = None
         self._store: Store | None = None
         self._generation: Generation | None = None
+        self._earlier: dict[str, tuple[Store, Generation]] = {}
 
     def _open(self) -> tuple[Store, Generation]:
         try:
@@ -95,6 +100,25 @@ class EmbeddedRepo:
     def generations(self) -> list[Generation]:
         """Every published generation, oldest first."""
         return self.layout.generations()
+
+    def open_generation(self, generation_id: str) -> tuple[Store, Generation] | None:
+        """A generation by id, read-only: the current one, or an earlier one still on disk
+        (the last few stay open, for walks pinned to them); ``None`` if it is gone."""
+        store, current = self._open()
+        if generation_id == current.id:
+            return store, current
+        with self._lock:
+            if generation_id in self._earlier:
+                return self._earlier[generation_id]
+        generation = self.layout.generation(generation_id)
+        if generation is None:
+            return None
+        opened = (Store.read_only(str(generation.path)), generation)
+        with self._lock:
+            self._earlier[generation_id] = opened
+            while len(self._earlier) > EARLIER_OPEN:
+                self._earlier.pop(next(iter(self._earlier)))
+        return opened
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""

@@ -88,5 +88,7 @@ PREFIXES: dict[str, str] = {
     "prov": str(PROV),
     "schema": str(SCHEMA),
     "ldc": str(LDC),
+    "hydra": str(HYDRA),
+    "void": str(VOID),
 }
 """Prefixes used when ldcat serialises Turtle or SPARQL for people to read."""

@@ -158,3 +158,16 @@ def load_bench_module(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+REAL_SAMPLE_DATASETS = 2000
+
+
+@pytest.fixture(scope="session")
+def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
+    """The first 2,000 real datasets with generated resources, loaded (never modify it:
+    copy it first)."""
+    from tests.samples import every_row, load_sample
+
+    return load_sample(tmp_path_factory.mktemp("real-sample"), real_export, every_row,
+                       REAL_SAMPLE_DATASETS)

@@ -12,9 +12,6 @@ it are marked ``slow``, as are its runs of the non-HVD sets on the HVD sample).
 
 from __future__ import annotations
 
-import csv
-import gzip
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +23,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from loader.generations import StoreLayout
-from loader.load import LoadOptions, load
 from loader.report import LoadReport
 from ontology.namespaces import DCAT, DCATAP, HVD_LEGISLATION
 from shapes.service import ValidationRequest, validate_generation
-from tests.conftest import BASE, load_bench_module
+from tests.conftest import BASE
+from tests.samples import is_hvd, load_sample
 from tests.shacl_support import (
     HVD_300,
     OFFICIAL_301,
@@ -57,7 +54,6 @@ WARNING_ONLY = frozenset({"recommended", "deprecated"})
 """pyshacl on 2,000 datasets needs over a minute in all: those runs are marked ``slow``. The
 default run checks the same sample with ldcat's own validator (proven equal to pyshacl by the
 differential test), every 3.0.1 set at once, in :func:`test_real_sample_fast_validator`."""
-REAL_SAMPLE_DATASETS = 2000
 HVD_SAMPLE_DATASETS = 120
 
 
@@ -79,54 +75,11 @@ class Input:
         return run_shapes(data, shapes_graph(*SHAPE_SETS[shape_set]), slim_background(data))
 
 
-def _export_rows(export: Path, keep: Callable[[list[str], dict[str, int]], bool],
-                 limit: int, out: Path) -> None:
-    """The first ``limit`` rows of the real export that ``keep`` accepts, as a CSV file."""
-    csv.field_size_limit(sys.maxsize)
-    with gzip.open(export, "rt", encoding="utf-8", newline="") as source, \
-            out.open("w", encoding="utf-8", newline="") as sink:
-        header = source.readline()
-        sink.write(header)
-        columns = {name: position for position, name in
-                   enumerate(next(csv.reader([header], delimiter=";")))}
-        writer = csv.writer(sink, delimiter=";", lineterminator="\r\n",
-                            quoting=csv.QUOTE_NONNUMERIC)
-        written = 0
-        for row in csv.reader(source, delimiter=";"):
-            if written == limit:
-                break
-            if keep(row, columns):
-                writer.writerow(row)
-                written += 1
-
-
-def _load_sample(folder: Path, export: Path,
-                 keep: Callable[[list[str], dict[str, int]], bool], limit: int) -> Path:
-    sample = folder / "datasets.csv"
-    _export_rows(export, keep, limit, sample)
-    resources = folder / "resources.csv"
-    load_bench_module("generate_resources").generate(sample, resources)
-    store = folder / "store"
-    load([sample, resources], store, LoadOptions(base_iri=BASE, workers=2))
-    return store
-
-
-def _is_hvd(row: list[str], columns: dict[str, int]) -> bool:
-    return "hvd" in row[columns["tags"]].split(",")
-
-
-@pytest.fixture(scope="module")
-def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
-    """The first 2,000 real datasets with generated resources, loaded."""
-    return _load_sample(tmp_path_factory.mktemp("real-sample"), real_export,
-                        lambda row, columns: True, REAL_SAMPLE_DATASETS)
-
-
 @pytest.fixture(scope="module")
 def hvd_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Path) -> Path:
     """The first 120 real datasets tagged ``hvd`` with generated resources, loaded."""
-    return _load_sample(tmp_path_factory.mktemp("hvd-sample"), real_export, _is_hvd,
-                        HVD_SAMPLE_DATASETS)
+    return load_sample(tmp_path_factory.mktemp("hvd-sample"), real_export, is_hvd,
+                       HVD_SAMPLE_DATASETS)
 
 
 @pytest.fixture(scope="module")

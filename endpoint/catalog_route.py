@@ -1,0 +1,114 @@
+"""``/catalog``: the root catalogue, paged (Hydra), filtered, pinned to a generation.
+
+Parameters: ``page``, ``page_size`` (default 100, at most 1000), ``organization``,
+``keyword``, ``theme``, ``hvd``, ``format``, ``modified_since``, and ``generation`` (set by
+the page links; a walk keeps its generation while newer ones are published, and gets 410
+once it is gone). The answer format comes from a suffix (``/catalog.ttl``), a ``_mediatype``
+parameter (media type or short name) or ``Accept``; Turtle by default.
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import RdfFormat, serialize
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from endpoint.errors import error_response
+from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, negotiate
+from endpoint.result_cache import answer_key
+from exports.catalog_pages import (
+    DEFAULT_PAGE_SIZE,
+    CatalogFilters,
+    PageError,
+    PageRequest,
+    build_page,
+    page_iri,
+)
+from loader.repo import EmbeddedRepo
+from ontology.namespaces import PREFIXES
+
+SUFFIXES = {"ttl", "nt", "rdf", "jsonld"}
+
+
+def _integer(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise PageError(f"{name}={value!r} is not a whole number") from None
+
+
+def _boolean(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise PageError(f"hvd={value!r}: use true or false")
+
+
+def _page_request(request: Request) -> PageRequest:
+    params = request.query_params
+    filters = CatalogFilters(
+        organization=params.get("organization") or None,
+        keyword=params.get("keyword") or None,
+        theme=params.get("theme") or None,
+        hvd=_boolean(params.get("hvd")),
+        format=params.get("format") or None,
+        modified_since=params.get("modified_since") or None,
+    )
+    return PageRequest(_integer(request, "page", 1),
+                       _integer(request, "page_size", DEFAULT_PAGE_SIZE), filters)
+
+
+def _answer_format(request: Request) -> AnswerFormat | None:
+    suffix = request.path_params.get("suffix")
+    if suffix is not None:
+        return by_name("CONSTRUCT", suffix) if suffix in SUFFIXES else None
+    requested = request.query_params.get("_mediatype")
+    if requested:
+        return by_name("CONSTRUCT", requested)
+    return negotiate("CONSTRUCT", request.headers.get("accept")) or RDF_FORMATS[0]
+
+
+async def catalog(request: Request) -> Response:
+    """One page of the catalogue."""
+    repo = request.app.state.repo
+    current = repo.generation()
+    if current is None:
+        return error_response(503, "no_generation", "nothing has been published yet")
+    if not isinstance(repo, EmbeddedRepo):
+        return error_response(404, "not_found", "this store serves no paged catalogue")
+    answer_format = _answer_format(request)
+    if answer_format is None:
+        offered = ", ".join(f.media_type for f in RDF_FORMATS)
+        return error_response(406, "not_acceptable", f"the catalogue is served as {offered}")
+    try:
+        page_request = _page_request(request)
+    except PageError as error:
+        return error_response(400, "bad_parameter", str(error))
+    generation_id = request.query_params.get("generation") or current.id
+    opened = repo.open_generation(generation_id)
+    if opened is None:
+        first = page_iri(current.base_iri, current.id,
+                         PageRequest(1, page_request.page_size, page_request.filters), 1)
+        return error_response(410, "generation_gone",
+                              f"generation {generation_id} is no longer published; start the "
+                              f"walk again at {first}")
+    store, generation = opened
+    try:
+        page = await run_in_threadpool(build_page, store, generation.id, generation.base_iri,
+                                       page_request, request.app.state.catalog_index)
+    except PageError as error:
+        return error_response(404 if "past the last page" in str(error) else 400,
+                              "bad_parameter", str(error))
+    body = serialize(page.triples, format=getattr(RdfFormat, answer_format.oxigraph),
+                     prefixes=PREFIXES)
+    return Response(body or b"", media_type=answer_format.content_type, headers={
+        "vary": "accept", "cache-control": "no-cache",
+        "etag": f'"{answer_key(page.page_iri, answer_format.name)}"',
+        "content-location": page.page_iri})

@@ -1,0 +1,189 @@
+"""The paged catalogue (``/catalog``): datasets in a stable order, filtered, one page at a time.
+
+Paging is pinned to a generation: every page link names the generation the walk started on,
+so a harvester walking all pages while a new generation is published still sees each dataset
+of its snapshot exactly once. Each page is a ``dcat:Catalog`` with a Hydra
+``PartialCollectionView`` (``first``, ``previous``, ``next``, ``last``, ``totalItems``); links
+are absolute, built from the generation's public base IRI, never from the request.
+
+Filters are SPARQL built from fixed parts, with the user's values passed as substitutions
+(never pasted into the query text).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
+
+from loader.mapping.iris import path_segment
+from ontology.datatypes import restore_datatypes
+from ontology.namespaces import DCAT, DCATAP, DCT, EU_FILE_TYPE, HVD_LEGISLATION, HYDRA, RDF, XSD
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+class PageError(ValueError):
+    """A page request that cannot be answered (bad parameter); the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFilters:
+    """Which datasets a walk covers (every field optional)."""
+
+    organization: str | None = None
+    """An organisation id (or its IRI)."""
+    keyword: str | None = None
+    theme: str | None = None
+    """A thematic catalogue's slug."""
+    hvd: bool | None = None
+    format: str | None = None
+    """An EU file-type code such as ``CSV`` (any case)."""
+    modified_since: str | None = None
+    """An ISO 8601 date or date-time."""
+
+    def parameters(self) -> dict[str, str]:
+        """The filters as query parameters (for page links)."""
+        values: dict[str, str] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value is not None:
+                values[field.name] = ("true" if value else "false") if isinstance(value, bool) \
+                    else str(value)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    filters: CatalogFilters = CatalogFilters()
+
+    def __post_init__(self) -> None:
+        if self.page < 1:
+            raise PageError("page starts at 1")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise PageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+
+
+def _since(value: str) -> Literal:
+    try:
+        if "T" in value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return Literal(parsed.isoformat(), datatype=NamedNode(XSD.dateTime))
+        return Literal(date.fromisoformat(value).isoformat() + "T00:00:00",
+                       datatype=NamedNode(XSD.dateTime))
+    except ValueError:
+        raise PageError(f"modified_since={value!r} is not an ISO 8601 date or date-time") \
+            from None
+
+
+def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, object]]:
+    """The SPARQL selecting the filtered datasets in IRI order, and its substitutions."""
+    patterns = ["?catalog <http://www.w3.org/ns/dcat#dataset> ?d ."]
+    values: dict[Variable, object] = {Variable("catalog"): NamedNode(f"{base_iri}/catalog")}
+    if filters.organization:
+        organization = filters.organization
+        if not organization.startswith(("http://", "https://")):
+            organization = f"{base_iri}/organizations/{path_segment(organization)}"
+        patterns.append(f"?d <{DCT.publisher}> ?organization .")
+        values[Variable("organization")] = NamedNode(organization)
+    if filters.keyword:
+        patterns.append(f"?d <{DCAT.keyword}> ?k . FILTER(LCASE(STR(?k)) = LCASE(?keyword))")
+        values[Variable("keyword")] = Literal(filters.keyword)
+    if filters.theme:
+        patterns.append(f"?theme <{DCAT.dataset}> ?d .")
+        values[Variable("theme")] = NamedNode(f"{base_iri}/themes/{path_segment(filters.theme)}")
+    if filters.hvd is not None:
+        hvd = f"?d <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> ."
+        patterns.append(hvd if filters.hvd else f"FILTER NOT EXISTS {{ {hvd} }}")
+    if filters.format:
+        patterns.append(f"?d <{DCAT.distribution}> ?r . ?r <{DCT.format}> ?format .")
+        values[Variable("format")] = NamedNode(EU_FILE_TYPE.term(filters.format.upper()))
+    if filters.modified_since:
+        patterns.append(f"?d <{DCT.modified}> ?m . FILTER(?m >= ?since)")
+        values[Variable("since")] = _since(filters.modified_since)
+    body = " ".join(patterns)
+    projection = " ".join(f"?{variable.value}" for variable in values)  # substitution needs them
+    return (f"SELECT DISTINCT ?d {projection} WHERE {{ GRAPH ?d {{ {body} }} }} ORDER BY ?d",
+            values)
+
+
+class CatalogIndex:
+    """Filtered dataset lists per (generation, filters), computed once, kept for a few walks."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = capacity
+        self._lists: OrderedDict[tuple[str, CatalogFilters], list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def datasets(self, store: Store, generation_id: str, base_iri: str,
+                 filters: CatalogFilters) -> list[str]:
+        key = (generation_id, filters)
+        with self._lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        query, substitutions = _query(base_iri, filters)
+        result = store.query(query, substitutions=substitutions)  # type: ignore[arg-type]
+        if not isinstance(result, QuerySolutions):
+            raise TypeError("the catalogue query is a SELECT")
+        datasets = [row["d"].value for row in result]
+        with self._lock:
+            self._lists[key] = datasets
+            while len(self._lists) > self.capacity:
+                self._lists.popitem(last=False)
+        return datasets
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPage:
+    triples: list[Triple]
+    total: int
+    page_iri: str
+
+
+def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int) -> str:
+    parameters = {"page": str(page), "page_size": str(request.page_size),
+                  **request.filters.parameters(), "generation": generation_id}
+    return f"{base_iri}/catalog?{urlencode(parameters)}"
+
+
+def build_page(store: Store, generation_id: str, base_iri: str, request: PageRequest,
+               index: CatalogIndex) -> CatalogPage:
+    """One page: the root catalogue's graph, the page's dataset graphs, the Hydra view."""
+    datasets = index.datasets(store, generation_id, base_iri, request.filters)
+    last = max(1, -(-len(datasets) // request.page_size))
+    if request.page > last:
+        raise PageError(f"page {request.page} is past the last page ({last})")
+    start = (request.page - 1) * request.page_size
+    graphs = [f"{base_iri}/catalog", *datasets[start:start + request.page_size]]
+    quads: list[Quad] = []
+    for graph in graphs:
+        quads.extend(store.quads_for_pattern(None, None, None, NamedNode(graph)))
+    triples = [q.triple for q in restore_datatypes(quads) if isinstance(q, Quad)]
+    catalog = NamedNode(f"{base_iri}/catalog")
+    view = NamedNode(page_iri(base_iri, generation_id, request, request.page))
+    triples += [
+        Triple(catalog, NamedNode(RDF.type), NamedNode(HYDRA.Collection)),
+        Triple(catalog, NamedNode(HYDRA.totalItems),
+               Literal(str(len(datasets)), datatype=NamedNode(XSD.integer))),
+        Triple(catalog, NamedNode(HYDRA.view), view),
+        Triple(view, NamedNode(RDF.type), NamedNode(HYDRA.PartialCollectionView)),
+        Triple(view, NamedNode(HYDRA.first),
+               NamedNode(page_iri(base_iri, generation_id, request, 1))),
+        Triple(view, NamedNode(HYDRA.last),
+               NamedNode(page_iri(base_iri, generation_id, request, last))),
+    ]
+    if request.page > 1:
+        triples.append(Triple(view, NamedNode(HYDRA.previous), NamedNode(
+            page_iri(base_iri, generation_id, request, request.page - 1))))
+    if request.page < last:
+        triples.append(Triple(view, NamedNode(HYDRA.next), NamedNode(
+            page_iri(base_iri, generation_id, request, request.page + 1))))
+    return CatalogPage(triples, len(datasets), view.value)
