@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
 from starlette.testclient import TestClient
 
 from loader.generations import StoreLayout
@@ -38,15 +38,20 @@ def _walk(http: TestClient, first: str) -> tuple[list[str], list[str]]:
 
 
 def _datasets(triples: list[Triple]) -> list[str]:
-    return sorted(t.subject.value for t in triples if t.predicate == NamedNode(RDF.type)
+    return sorted(_value(t.subject) for t in triples if t.predicate == NamedNode(RDF.type)
                   and t.object == NamedNode(DCAT.Dataset))
+
+
+def _value(term: object) -> str:
+    assert isinstance(term, NamedNode | Literal)
+    return term.value
 
 
 def _published_datasets(store_dir: Path) -> set[str]:
     generation = StoreLayout(store_dir).current()
     assert generation is not None
     store = Store.read_only(str(generation.path))
-    return {q.subject.value for q in store.quads_for_pattern(
+    return {_value(q.subject) for q in store.quads_for_pattern(
         None, NamedNode(RDF.type), NamedNode(DCAT.Dataset), None)}
 
 
@@ -104,7 +109,7 @@ def demo(demo_store: tuple[Path, LoadReport]) -> Store:
 def _objects(store: Store, predicate: str, obj: NamedNode | None = None) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for quad in store.quads_for_pattern(None, NamedNode(predicate), obj, None):
-        found.setdefault(quad.subject.value, set()).add(quad.object.value)
+        found.setdefault(_value(quad.subject), set()).add(_value(quad.object))
     return found
 
 
@@ -116,7 +121,7 @@ def _filtered(http: TestClient, **params: str) -> list[str]:
 
 
 def test_filters(http: TestClient, demo: Store) -> None:
-    datasets = {q.subject.value for q in demo.quads_for_pattern(
+    datasets = {_value(q.subject) for q in demo.quads_for_pattern(
         None, NamedNode(RDF.type), NamedNode(DCAT.Dataset), None)}
     publishers = _objects(demo, DCT.publisher)
     organization = sorted({p for d in datasets for p in publishers.get(d, ())})[0]
