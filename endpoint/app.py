@@ -16,7 +16,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from endpoint.fast_path import CachedAnswers
+from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
+from endpoint.record_index import RecordIndex
 from endpoint.records import record
 from endpoint.settings import EndpointSettings
 from endpoint.sparql import SparqlService, sparql
@@ -71,19 +73,23 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/health", health),
         Route("/-/ready", ready),
         Route("/-/void", void),
+        Route("/-/profiles", profiles_page),
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
     middleware = [Middleware(CachedAnswers, service=service),
                   Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
-                             allow_headers=["accept", "content-type", "if-none-match"],
-                             expose_headers=["etag", "ldcat-result-truncated",
+                             allow_headers=["accept", "accept-profile", "content-type",
+                                            "if-none-match", "if-modified-since"],
+                             expose_headers=["etag", "last-modified", "content-profile", "link",
+                                             "ldcat-result-truncated",
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
                              max_age=86400)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.repo = repo
+    app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
     return app
 
