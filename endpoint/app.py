@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from endpoint.context_page import context_document
 from endpoint.fast_path import CachedAnswers
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
@@ -74,6 +75,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/ready", ready),
         Route("/-/void", void),
         Route("/-/profiles", profiles_page),
+        Route("/-/context.jsonld", context_document),
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]

@@ -6,16 +6,21 @@ RDF formats are serialised by pyoxigraph from the profile's triples; JSON-LD is 
 
 from __future__ import annotations
 
-from pyoxigraph import RdfFormat, Triple, serialize
+import json
+
+from pyoxigraph import Triple, serialize
 
 from endpoint.dcat_ap2 import to_dcat_ap_2
+from endpoint.jsonld_context import LDCAT_CONTEXT, SCHEMA_CONTEXT
+from endpoint.jsonld_frame import frame
 from endpoint.profiles import DCAT_AP_2, SCHEMA_ORG, Profile
 from endpoint.record_documents import RecordDocument
 from endpoint.record_formats import RecordFormat
 from endpoint.schema_org import to_schema_org
 from ontology.namespaces import PREFIXES
 
-RENDERER_VERSION = "1"
+CONTEXT_PATH = "/-/context.jsonld"
+RENDERER_VERSION = "2"
 """Part of every entity tag: bump it when a change here changes the bytes served."""
 
 
@@ -39,5 +44,22 @@ def render_rdf(document: RecordDocument, record_format: RecordFormat,
 
 def render_jsonld(document: RecordDocument, profile: Profile, base_iri: str,
                   *, inline_context: bool = False) -> bytes:
-    """The document as JSON-LD."""
-    return serialize(profile_triples(document, profile), format=RdfFormat.JSON_LD) or b""
+    """The document as compact JSON-LD framed around the record (:mod:`endpoint.jsonld_frame`).
+
+    DCAT-AP profiles refer to the published context (``{base}/-/context.jsonld``) unless
+    ``inline_context``; schema.org always carries its small context inline.
+    """
+    triples = profile_triples(document, profile)
+    if profile == SCHEMA_ORG:
+        framed = frame(triples, document.iri, SCHEMA_CONTEXT,
+                       SCHEMA_CONTEXT.document()["@context"])
+    else:
+        reference = (LDCAT_CONTEXT.document()["@context"] if inline_context
+                     else context_url(base_iri))
+        framed = frame(triples, document.iri, LDCAT_CONTEXT, reference)
+    return json.dumps(framed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def context_url(base_iri: str) -> str:
+    """Where ldcat's JSON-LD context is published."""
+    return f"{base_iri}{CONTEXT_PATH}"
