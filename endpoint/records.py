@@ -81,7 +81,7 @@ def _body(document: RecordDocument, variant: Variant, request: Request,
     record_format: RecordFormat = variant.format
     profile = variant.profile or DEFAULT_PROFILE
     if record_format == HTML:
-        return render_html(request.app.state.repo, generation, document)
+        return render_html(request.app.state.repo, generation, document, request.query_params)
     if record_format == JSON_LD:
         return render_jsonld(document, profile, generation.base_iri,
                              inline_context="_context" in request.query_params)

@@ -47,6 +47,8 @@ def test_every_kind_format_and_profile_parses_with_headers(http: TestClient) -> 
             profiles = [None] if record_format.name == "html" else PROFILES
             for profile in profiles:
                 params = {"_profile": profile.token} if profile else {}
+                if record_format.name == "jsonld":
+                    params["_context"] = "inline"  # pyoxigraph's parser fetches nothing
                 response = http.get(path + record_format.suffix, params=params)
                 where = f"{kind} {record_format.name} {profile}"
                 assert response.status_code == 200, where
