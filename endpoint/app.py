@@ -16,9 +16,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from endpoint.catalog_route import catalog
+from endpoint.context_page import context_document
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
+from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
+from endpoint.record_index import RecordIndex
 from endpoint.records import record
 from endpoint.settings import EndpointSettings
 from endpoint.sparql import SparqlService, sparql
@@ -78,19 +81,24 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/catalog.{suffix:str}", catalog),
         Route("/exports/", exports_index),
         Route("/exports/{name:str}", export_file),
+        Route("/-/profiles", profiles_page),
+        Route("/-/context.jsonld", context_document),
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
     middleware = [Middleware(CachedAnswers, service=service),
                   Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
-                             allow_headers=["accept", "content-type", "if-none-match"],
-                             expose_headers=["etag", "ldcat-result-truncated",
+                             allow_headers=["accept", "accept-profile", "content-type",
+                                            "if-none-match", "if-modified-since"],
+                             expose_headers=["etag", "last-modified", "content-profile", "link",
+                                             "ldcat-result-truncated",
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
                              max_age=86400)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.repo = repo
+    app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
     app.state.catalog_index = CatalogIndex()
     return app

@@ -1,4 +1,5 @@
-"""``Accept`` header negotiation (RFC 9110 §12.5.1): q-values, wildcards, specificity.
+"""``Accept`` header negotiation (RFC 9110 §12.5.1): q-values, wildcards, specificity; and the
+``Accept-Profile`` header of W3C Content Negotiation by Profile.
 
 >>> choose("text/csv;q=0.5, application/sparql-results+json", ["application/sparql-results+xml",
 ...        "application/sparql-results+json", "text/csv"])
@@ -45,20 +46,63 @@ def parse_accept(header: str) -> list[MediaRange]:
         main, slash, sub = media.partition("/")
         if not slash or not main or not sub:
             continue
-        quality = 1.0
-        parameters: list[tuple[str, str]] = []
-        for raw in raw_parameters:
-            name, _, value = raw.strip().partition("=")
-            name = name.strip().lower()
-            if name == "q":
-                try:
-                    quality = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-            elif name:
-                parameters.append((name, value.strip().strip('"')))
-        ranges.append(MediaRange(main, sub, quality, tuple(parameters)))
+        quality, parameters = _parameters(raw_parameters)
+        ranges.append(MediaRange(main, sub, quality, parameters))
     return ranges
+
+
+def _parameters(raw_parameters: Sequence[str]) -> tuple[float, tuple[tuple[str, str], ...]]:
+    """The q-value (1 if absent, 0 if malformed) and the other parameters of an element."""
+    quality = 1.0
+    parameters: list[tuple[str, str]] = []
+    for raw in raw_parameters:
+        name, _, value = raw.strip().partition("=")
+        name = name.strip().lower()
+        if name == "q":
+            try:
+                quality = min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                quality = 0.0
+        elif name:
+            parameters.append((name, value.strip().strip('"')))
+    return quality, tuple(parameters)
+
+
+def parse_accept_profile(header: str) -> list[tuple[str, float]]:
+    """The (profile, q-value) pairs of an ``Accept-Profile`` header (W3C Content Negotiation
+    by Profile): ``<URI>`` elements, or bare tokens, with optional q-values.
+
+    >>> parse_accept_profile("<https://schema.org/>;q=0.5, dcat-ap-3")
+    [('https://schema.org/', 0.5), ('dcat-ap-3', 1.0)]
+    """
+    profiles: list[tuple[str, float]] = []
+    for element in _split_outside_brackets(header):
+        name, *raw_parameters = element.split(";")
+        name = name.strip()
+        if name.startswith("<") and name.endswith(">"):
+            name = name[1:-1].strip()
+        if name:
+            profiles.append((name, _parameters(raw_parameters)[0]))
+    return profiles
+
+
+def _split_outside_brackets(header: str) -> list[str]:
+    """Comma-separated elements, not splitting inside ``<...>`` (URIs may hold commas)."""
+    elements: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in header:
+        if char == "<":
+            depth += 1
+        elif char == ">":
+            depth = max(depth - 1, 0)
+        if char == "," and depth == 0:
+            elements.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    elements.append("".join(current))
+    return elements
 
 
 def quality_of(ranges: Sequence[MediaRange], media_type: str) -> float:

@@ -1,89 +1,158 @@
-"""Record routes: ``/datasets/{id}``, ``/organizations/{id}``... as RDF from the record graph.
+"""Record routes: ``/datasets/{id}``, ``/resources/{id}``, ``/organizations/{id}``,
+``/users/{id}``, ``/reuses/{id}``, ``/dataservices/{id}``, ``/themes/{slug}``.
 
-This first version serves Turtle (default), N-Triples, N-Quads, RDF/XML and JSON-LD chosen
-by suffix or ``Accept``; the linked-data pages issue adds HTML, profiles and caching headers.
+One IRI, every representation (:mod:`endpoint.record_negotiation`), with ``Vary``, ``Link``
+(every alternate), ``Content-Profile``, ``ETag`` and ``Last-Modified`` (304 on a match).
+Unknown records are 404, records an earlier generation published 410, a udata slug
+redirects (302) to the record's id IRI.
 """
 
 from __future__ import annotations
 
-from pyoxigraph import RdfFormat, serialize
+import hashlib
+from datetime import datetime
+from urllib.parse import urlencode
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from endpoint.conditional import entity_tag, http_date, is_not_modified
 from endpoint.errors import error_response
+from endpoint.profiles import DEFAULT_PROFILE
+from endpoint.record_documents import (
+    RecordDocument,
+    build_document,
+    find_by_slug,
+    parse_datetime,
+)
+from endpoint.record_formats import HTML, JSON_LD, RecordFormat, split_suffix
+from endpoint.record_index import RecordIndex
+from endpoint.record_negotiation import NotAcceptable, Variant, negotiate, variants
+from endpoint.record_pages import render_html
+from endpoint.record_render import RENDERER_VERSION, render_jsonld, render_rdf
+from loader.generations import Generation
 from loader.mapping.iris import path_segment
 from loader.repo import NoGeneration, Repo
 
 RECORD_KINDS = ("datasets", "resources", "organizations", "users", "reuses", "dataservices",
                 "themes")
-SUFFIX_FORMATS = {
-    ".ttl": RdfFormat.TURTLE,
-    ".nt": RdfFormat.N_TRIPLES,
-    ".rdf": RdfFormat.RDF_XML,
-    ".jsonld": RdfFormat.JSON_LD,
-}
-ACCEPT_FORMATS = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-    "application/ld+json": RdfFormat.JSON_LD,
-}
+SLUG_KINDS = frozenset({"datasets", "organizations", "reuses", "dataservices"})
+VARY = "Accept, Accept-Profile"
+CACHE_CONTROL = "public, max-age=60"
 
 
-def _split_suffix(identifier: str) -> tuple[str, RdfFormat | None]:
-    for suffix, rdf_format in SUFFIX_FORMATS.items():
-        if identifier.endswith(suffix):
-            return identifier[: -len(suffix)], rdf_format
-    return identifier, None
+def variant_url(path: str, variant: Variant) -> str:
+    """The URL of one representation of the record at ``path`` (suffix, then profile)."""
+    url = path + variant.format.suffix
+    if variant.profile is not None and variant.profile != DEFAULT_PROFILE:
+        url += "?" + urlencode({"_profile": variant.profile.token})
+    return url
 
 
-def _from_accept(accept: str) -> RdfFormat:
-    for part in accept.split(","):
-        media = part.split(";", 1)[0].strip().lower()
-        if media in ACCEPT_FORMATS:
-            return ACCEPT_FORMATS[media]
-    return RdfFormat.TURTLE
+def link_header(path: str) -> str:
+    """``Link`` to every alternate representation (format × profile)."""
+    links = []
+    for variant in variants():
+        link = (f'<{variant_url(path, variant)}>; rel="alternate"; '
+                f'type="{variant.format.media_type}"')
+        if variant.profile is not None:
+            link += f'; profile="{variant.profile.uri}"'
+        links.append(link)
+    return ", ".join(links)
 
 
-def _subject_iri(base: str, kind: str, identifier: str) -> str:
-    return f"{base}/{kind}/{path_segment(identifier)}"
+def not_acceptable(path: str, message: str) -> Response:
+    """406 in the error shape, listing the alternates."""
+    alternates = [{"href": variant_url(path, variant), "type": variant.format.media_type,
+                   "profile": variant.profile.uri if variant.profile else None}
+                  for variant in variants()]
+    return JSONResponse({"error": "not_acceptable", "message": message, "status": 406,
+                         "alternates": alternates}, status_code=406,
+                        headers={"vary": VARY, "link": link_header(path)})
+
+
+def _last_modified(document: RecordDocument, generation: Generation) -> datetime | None:
+    return document.modified or parse_datetime(generation.created)
+
+
+def _body(document: RecordDocument, variant: Variant, request: Request,
+          generation: Generation) -> bytes:
+    record_format: RecordFormat = variant.format
+    profile = variant.profile or DEFAULT_PROFILE
+    if record_format == HTML:
+        return render_html(request.app.state.repo, generation, document, request.query_params)
+    if record_format == JSON_LD:
+        return render_jsonld(document, profile, generation.base_iri,
+                             inline_context="_context" in request.query_params)
+    return render_rdf(document, record_format, profile)
 
 
 async def record(request: Request) -> Response:
-    """A record's description from its named graph."""
+    """A record in the representation the client asks for."""
     repo: Repo = request.app.state.repo
+    index: RecordIndex = request.app.state.record_index
     kind = request.path_params["kind"]
     if kind not in RECORD_KINDS:
         return error_response(404, "not_found", f"no route for /{kind}/")
-    identifier, rdf_format = _split_suffix(request.path_params["identifier"])
+    identifier, suffix_format = split_suffix(request.path_params["identifier"])
     generation = repo.generation()
     if generation is None:
         return error_response(503, "no_generation", "nothing has been published yet")
-    rdf_format = rdf_format or _from_accept(request.headers.get("accept", ""))
-    iri = _subject_iri(generation.base_iri, kind, identifier)
+    path = f"/{kind}/{path_segment(identifier)}"
+    iri = generation.base_iri + path
     try:
-        body = await run_in_threadpool(_describe, repo, kind, iri, rdf_format)
+        document = await run_in_threadpool(build_document, repo, index, generation, kind, iri)
     except NoGeneration:
         return error_response(503, "no_generation", "nothing has been published yet")
     except ValueError:
-        body = None
-    if body is None:
-        return error_response(404, "not_found", f"no {kind[:-1]} {identifier!r} is published")
-    return Response(body, media_type=_media_type(rdf_format))
+        document = None
+    if document is None:
+        return await _missing(request, repo, index, generation, kind, identifier, iri,
+                              suffix_format)
+    try:
+        variant = negotiate(suffix_format, request.query_params, request.headers.get("accept"),
+                            request.headers.get("accept-profile"))
+    except NotAcceptable as problem:
+        return not_acceptable(path, str(problem))
 
-
-def _describe(repo: Repo, kind: str, iri: str, rdf_format: RdfFormat) -> bytes | None:
-    """A record's triples serialised (a distribution: its own triples, wherever they live)."""
-    if kind == "resources":
-        triples = repo.description(iri)
+    headers = {"vary": VARY, "link": link_header(path), "cache-control": CACHE_CONTROL}
+    if variant.profile is not None:
+        headers["content-profile"] = f"<{variant.profile.uri}>"
+    last_modified = _last_modified(document, generation)
+    if last_modified is not None:
+        headers["last-modified"] = http_date(last_modified)
+    body: bytes | None = None
+    if variant.format != HTML and document.version:
+        headers["etag"] = entity_tag(document.version, variant.format.name,
+                                     (variant.profile or DEFAULT_PROFILE).token,
+                                     "inline" if "_context" in request.query_params else "",
+                                     RENDERER_VERSION)
     else:
-        triples = [quad.triple for quad in repo.record_graph(iri)]
-    return serialize(triples, format=rdf_format) if triples else None
+        body = await run_in_threadpool(_body, document, variant, request, generation)
+        headers["etag"] = entity_tag(hashlib.blake2b(body, digest_size=16).hexdigest())
+    if is_not_modified(request.headers, headers["etag"], last_modified):
+        return Response(status_code=304, headers=headers)
+    if body is None:
+        body = await run_in_threadpool(_body, document, variant, request, generation)
+    return Response(body, headers={**headers, "content-type": variant.format.content_type})
 
 
-def _media_type(rdf_format: RdfFormat) -> str:
-    media_type = rdf_format.media_type
-    if media_type.startswith("text/") or rdf_format in (RdfFormat.N_TRIPLES,):
-        return f"{media_type}; charset=utf-8"
-    return media_type
+async def _missing(request: Request, repo: Repo, index: RecordIndex, generation: Generation,
+                   kind: str, identifier: str, iri: str,
+                   suffix_format: RecordFormat | None) -> Response:
+    """404, 410, or the redirect from a slug to the record's id IRI."""
+    if kind in SLUG_KINDS:
+        target = await run_in_threadpool(find_by_slug, repo, generation.base_iri, kind,
+                                         identifier)
+        if target is not None:
+            location = target[len(generation.base_iri):]
+            if suffix_format is not None:
+                location += suffix_format.suffix
+            if request.url.query:
+                location += "?" + request.url.query
+            return RedirectResponse(location, status_code=302, headers={"vary": VARY})
+    if await run_in_threadpool(index.was_published, generation, iri):
+        return error_response(410, "gone", f"{kind[:-1]} {identifier!r} was published before "
+                              "and has been withdrawn")
+    return error_response(404, "not_found", f"no {kind[:-1]} {identifier!r} is published")

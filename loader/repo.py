@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pyoxigraph import (
+    BlankNode,
+    Literal,
     NamedNode,
     Quad,
     QueryBoolean,
@@ -31,6 +33,7 @@ from loader.generations import Generation, StoreLayout
 from ontology.datatypes import restore_datatypes
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+Term = NamedNode | BlankNode | Literal
 
 
 EARLIER_OPEN = 2
@@ -58,6 +61,10 @@ class Repo(Protocol):
 
     def description(self, iri: str) -> list[Triple]:
         """Triples about one IRI and its fragment nodes, from any record graph."""
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        """The triples of any record graph matching a pattern (``None`` matches anything)."""
 
 
 class EmbeddedRepo:
@@ -146,6 +153,18 @@ class EmbeddedRepo:
             triples.update(quad.triple for quad in store.quads_for_pattern(node, None, None,
                                                                            None))
         return restore_datatypes(sorted(triples, key=str))
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        """The triples of any record graph matching a pattern (``None`` matches anything).
+
+        A quad-pattern lookup on Oxigraph's indexes, without SPARQL text; a triple asserted in
+        two graphs comes once, datatypes restored.
+        """
+        store, _ = self._open()
+        triples = dict.fromkeys(quad.triple
+                                for quad in store.quads_for_pattern(subject, predicate, obj, None))
+        return restore_datatypes(triples)
 
     def triples(self) -> list[Triple]:
         """Every published triple (the union of the record graphs), datatypes restored.

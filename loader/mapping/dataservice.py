@@ -27,6 +27,8 @@ def map_dataservice(record: DataserviceRecord, ctx: MappingContext,
     writer = GraphWriter(subject)
     writer.type(subject, DCAT.DataService)
     writer.literal(subject, DCT.identifier, record.id)
+    if record.slug:
+        writer.literal(subject, LDC.slug, record.slug)
     writer.literal(subject, DCT.title, record.title, lang="fr")
     writer.literal(subject, DCT.description, record.description or record.title, lang="fr")
     category = hvd_category(record.tags, record.is_hvd, ctx, issues)

@@ -74,6 +74,8 @@ def map_dataset(record: DatasetRecord, ctx: MappingContext, issues: RowIssues) -
     writer = GraphWriter(subject)
     writer.type(subject, DCAT.Dataset)
     writer.literal(subject, DCT.identifier, record.id)
+    if record.slug:
+        writer.literal(subject, LDC.slug, record.slug)
     writer.literal(subject, DCT.title, record.title, lang="fr")
     writer.literal(subject, DCT.description, record.description or record.title, lang="fr")
     if record.acronym:

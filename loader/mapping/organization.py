@@ -15,6 +15,8 @@ def map_organization(record: OrganizationRecord, ctx: MappingContext) -> GraphWr
     writer.type(subject, FOAF.Organization, FOAF.Agent)
     writer.literal(subject, FOAF.name, record.name)
     writer.literal(subject, DCT.identifier, record.id)
+    if record.slug:
+        writer.literal(subject, LDC.slug, record.slug)
     if record.acronym:
         writer.literal(subject, SKOS.altLabel, record.acronym)
     if record.description:

@@ -23,6 +23,8 @@ def map_reuse(record: ReuseRecord, ctx: MappingContext, published_datasets: Cont
     writer = GraphWriter(subject)
     writer.type(subject, LDC.Reuse, FOAF.Document)
     writer.literal(subject, DCT.identifier, record.id)
+    if record.slug:
+        writer.literal(subject, LDC.slug, record.slug)
     writer.literal(subject, DCT.title, record.title, lang="fr")
     if record.description:
         writer.literal(subject, DCT.description, record.description, lang="fr")
