@@ -19,6 +19,7 @@ from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
+from endpoint.feed_route import FeedChanges, feed, feed_page_route
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
 from endpoint.record_index import RecordIndex
@@ -79,6 +80,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/void", void),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
+        Route("/feed", feed),
+        Route("/feed/{generation:str}/{page:int}", feed_page_route),
         Route("/exports/", exports_index),
         Route("/exports/{name:str}", export_file),
         Route("/-/profiles", profiles_page),
@@ -101,6 +104,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
     app.state.catalog_index = CatalogIndex()
+    app.state.feed_changes = FeedChanges()
     return app
 
 
