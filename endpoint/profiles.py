@@ -1,7 +1,7 @@
 """The profiles a record is served in (W3C Content Negotiation by Profile) and ``/-/profiles``.
 
 - ``dcat-ap-3`` (default): the store's graph as it is, DCAT-AP 3.0.1 with its HVD extension.
-- ``dcat-ap-2.1.1``: what data.europa.eu ingests; :mod:`endpoint.dcat_ap2` lists the changes.
+- ``dcat-ap-2.1.1``: what data.europa.eu ingests; :mod:`exports.dcat_ap2` lists the changes.
 - ``schema.org``: Dataset / DataCatalog / DataDownload / Organization for search engines
   (:mod:`endpoint.schema_org`).
 

@@ -10,13 +10,13 @@ import json
 
 from pyoxigraph import Triple, serialize
 
-from endpoint.dcat_ap2 import to_dcat_ap_2
 from endpoint.jsonld_context import LDCAT_CONTEXT, SCHEMA_CONTEXT
 from endpoint.jsonld_frame import frame
 from endpoint.profiles import DCAT_AP_2, SCHEMA_ORG, Profile
 from endpoint.record_documents import RecordDocument
 from endpoint.record_formats import RecordFormat
 from endpoint.schema_org import to_schema_org
+from exports.dcat_ap2 import to_dcat_ap_2
 from ontology.namespaces import PREFIXES
 
 CONTEXT_PATH = "/-/context.jsonld"

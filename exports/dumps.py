@@ -14,18 +14,26 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import IO, cast
 
-from pyoxigraph import Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple, serialize
 
+from exports.dcat_ap2 import to_dcat_ap_2
 from ontology.datatypes import restore_datatypes
-from ontology.namespaces import PREFIXES
+from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, PREFIXES
 
 BATCH = 20_000
 """Quads restored at a time (bounded memory, few Python calls)."""
+
+
+PROFILES = ("dcat-ap-3", "dcat-ap-2.1.1", "hvd")
+"""``dcat-ap-3``: the catalogue as published; ``dcat-ap-2.1.1``: down-converted for harvesters
+that ingest 2.1.1 (:mod:`exports.dcat_ap2`); ``hvd``: the high-value datasets only, with their
+distributions, the data services declared HVD, the root catalogue and the agents they name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +45,9 @@ class DumpFormat:
     media_type: str
     rdf_format: RdfFormat
 
-    @property
-    def file_name(self) -> str:
-        return f"catalog.{self.suffix}.gz"
+    def file_name(self, profile: str = "dcat-ap-3") -> str:
+        stem = "catalog" if profile == "dcat-ap-3" else f"catalog-{profile}"
+        return f"{stem}.{self.suffix}.gz"
 
 
 DUMP_FORMATS = (
@@ -60,6 +68,7 @@ class DumpFile:
     path: Path
     byte_size: int
     sha256: str
+    profile: str = "dcat-ap-3"
 
 
 class _HashingFile:
@@ -79,13 +88,16 @@ class _HashingFile:
         self.raw.flush()
 
 
-def _quads(store: Store) -> Iterator[Quad]:
+def _quads(store: Store, graphs: list[NamedNode] | None = None) -> Iterator[Quad]:
+    """Every quad (or those of ``graphs``), datatypes restored, in bounded batches."""
+    source: Iterable[Quad] = store if graphs is None else (
+        quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph))
     batch: list[Quad] = []
-    for quad in store:
-        batch.append(quad)
-        if len(batch) == BATCH:
-            yield from _restored(batch)
+    for quad in source:
+        if len(batch) >= BATCH and quad.graph_name != batch[-1].graph_name:
+            yield from _restored(batch)  # batches end between records (quads come by graph)
             batch = []
+        batch.append(quad)
     yield from _restored(batch)
 
 
@@ -95,23 +107,75 @@ def _restored(batch: list[Quad]) -> Iterator[Quad]:
             yield statement
 
 
-def _triples(store: Store) -> Iterator[Triple]:
-    for quad in _quads(store):
-        yield quad.triple
+def _triples(quads: Iterator[Quad], profile: str) -> Iterator[Triple]:
+    if profile != "dcat-ap-2.1.1":
+        for quad in quads:
+            yield quad.triple
+        return
+    batch: list[Triple] = []
+    graph: object = None
+    for quad in quads:
+        if len(batch) >= BATCH and quad.graph_name != graph:
+            yield from to_dcat_ap_2(batch)  # whole records: see exports.dcat_ap2
+            batch = []
+        graph = quad.graph_name
+        batch.append(quad.triple)
+    yield from to_dcat_ap_2(batch)
 
 
-def write_dump(store: Store, dump: DumpFormat, folder: Path) -> DumpFile:
-    """Write ``dump`` of ``store`` into ``folder`` atomically; its size and checksum."""
+def _profile_quads(quads: Iterator[Quad], profile: str) -> Iterator[Quad]:
+    """N-Quads keeps graphs: convert each record graph and put its triples back in it."""
+    if profile != "dcat-ap-2.1.1":
+        yield from quads
+        return
+    record: list[Quad] = []
+    for quad in chain(quads, [None]):  # lazily: constant memory
+        if record and (quad is None or quad.graph_name != record[-1].graph_name):
+            graph = record[-1].graph_name
+            for triple in to_dcat_ap_2([q.triple for q in record]):
+                yield Quad(triple.subject, triple.predicate, triple.object, graph)
+            record = []
+        if quad is not None:
+            record.append(quad)
+
+
+def hvd_graphs(store: Store) -> list[NamedNode]:
+    """The record graphs of the HVD catalogue: HVD datasets (with their distributions) and
+    data services, the root catalogue, and the agents these name."""
+    query = f"""SELECT DISTINCT ?g WHERE {{
+      {{ GRAPH ?g {{ ?g <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> }} }}
+      UNION {{ GRAPH ?g {{ ?g a <{DCAT.Catalog}> }}
+               FILTER NOT EXISTS {{ GRAPH ?g {{ ?g <{DCT.isPartOf}> ?parent }} }} }}
+      UNION {{ GRAPH ?r {{ ?r <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> .
+                          ?r <{DCT.publisher}>|<{DCT.creator}> ?g }}
+               GRAPH ?g {{ ?g ?p ?o }} }}
+    }} ORDER BY ?g"""
+    result = store.query(query)
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("the HVD selection is a SELECT")
+    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+
+
+def write_dump(store: Store, dump: DumpFormat, folder: Path,
+               profile: str = "dcat-ap-3") -> DumpFile:
+    """Write ``dump`` of ``store`` in ``profile`` into ``folder`` atomically; its size and
+    checksum."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)}")
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / dump.file_name
-    temporary = folder / f".{dump.file_name}.tmp-{os.getpid()}"
+    name = dump.file_name(profile)
+    final = folder / name
+    temporary = folder / f".{name}.tmp-{os.getpid()}"
+    graphs = hvd_graphs(store) if profile == "hvd" else None
     try:
         with temporary.open("wb") as raw:
             hashing = _HashingFile(raw)
             with gzip.GzipFile(fileobj=cast(IO[bytes], hashing), mode="wb", compresslevel=6,
                                mtime=0) as compressed:
-                statements = (_quads(store) if dump.rdf_format.supports_datasets
-                              else _triples(store))
+                quads = _quads(store, graphs)
+                statements: Iterator[Quad] | Iterator[Triple] = (
+                    _profile_quads(quads, profile) if dump.rdf_format.supports_datasets
+                    else _triples(quads, profile))
                 serialize(statements, cast(IO[bytes], compressed), dump.rdf_format,
                           prefixes=None if dump.name in ("nq", "nt") else PREFIXES)
             raw.flush()
@@ -120,10 +184,11 @@ def write_dump(store: Store, dump: DumpFormat, folder: Path) -> DumpFile:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return DumpFile(dump, final, hashing.size, hashing.digest.hexdigest())
+    return DumpFile(dump, final, hashing.size, hashing.digest.hexdigest(), profile)
 
 
-def write_dumps(store: Store, folder: Path,
-                formats: tuple[DumpFormat, ...] = DUMP_FORMATS) -> list[DumpFile]:
-    """Every dump in ``formats`` of ``store``, written into ``folder``."""
-    return [write_dump(store, dump, folder) for dump in formats]
+def write_dumps(store: Store, folder: Path, formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
+                profiles: tuple[str, ...] = ("dcat-ap-3",)) -> list[DumpFile]:
+    """Every dump in ``formats`` x ``profiles`` of ``store``, written into ``folder``."""
+    return [write_dump(store, dump, folder, profile)
+            for profile in profiles for dump in formats]

@@ -19,6 +19,10 @@ from loader.mapping.distribution import checksum_algorithm
 from ontology.namespaces import DCAT, DCT, EU_FILE_TYPE, IANA_MEDIA_TYPES, RDF, SPDX, XSD
 
 MANIFEST = "manifest.json"
+PROFILE_IRIS = {"dcat-ap-3": "http://data.europa.eu/r5r/",
+                "dcat-ap-2.1.1": "http://data.europa.eu/r5r/2.1.1/",
+                "hvd": "http://data.europa.eu/eli/reg_impl/2023/138/oj"}
+"""What each profile's files conform to (``dct:conformsTo``)."""
 _FILE_TYPES = {"nq": "RDF_N_QUADS", "nt": "RDF_N_TRIPLES", "ttl": "RDF_TURTLE",
                "rdf": "RDF_XML", "jsonld": "JSON_LD"}
 
@@ -32,6 +36,7 @@ class ManifestEntry:
     media_type: str
     byte_size: int
     sha256: str
+    profile: str = "dcat-ap-3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +54,13 @@ class Manifest:
 def write_manifest(folder: Path, generation: str, issued: str,
                    dumps: list[DumpFile]) -> Manifest:
     """Record ``dumps`` in ``folder/manifest.json`` (atomically), keeping earlier entries for
-    formats not written this time."""
+    files not written this time."""
     previous = read_manifest(folder)
-    entries = {entry.format: entry for entry in (previous.files if previous else [])}
+    entries = {entry.file: entry for entry in (previous.files if previous else [])}
     for dump in dumps:
-        entries[dump.format.name] = ManifestEntry(dump.path.name, dump.format.name,
-                                                  dump.format.media_type, dump.byte_size,
-                                                  dump.sha256)
+        entries[dump.path.name] = ManifestEntry(dump.path.name, dump.format.name,
+                                                dump.format.media_type, dump.byte_size,
+                                                dump.sha256, dump.profile)
     manifest = Manifest(generation, issued, sorted(entries.values(), key=lambda e: e.file))
     temporary = folder / f".{MANIFEST}.tmp-{os.getpid()}"
     temporary.write_text(json.dumps(asdict(manifest), indent=1), "utf-8")
@@ -93,6 +98,7 @@ def manifest_triples(manifest: Manifest, base_iri: str) -> list[Triple]:
                    NamedNode(IANA_MEDIA_TYPES + "application/gzip")),
             Triple(node, NamedNode(DCAT.byteSize),
                    Literal(str(entry.byte_size), datatype=NamedNode(XSD.nonNegativeInteger))),
+            Triple(node, NamedNode(DCT.conformsTo), NamedNode(PROFILE_IRIS[entry.profile])),
             Triple(node, NamedNode(DCT.issued),
                    Literal(manifest.issued, datatype=NamedNode(XSD.dateTime))),
             Triple(node, NamedNode(SPDX.checksum), checksum),

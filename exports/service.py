@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from exports.dumps import DUMP_FORMATS, DumpFormat, write_dumps
+from exports.dumps import DUMP_FORMATS, PROFILES, DumpFormat, write_dumps
 from exports.manifest import Manifest, write_manifest
 from loader.generations import Generation, StoreLayout
 
@@ -34,7 +34,8 @@ def formats_named(names: list[str]) -> tuple[DumpFormat, ...]:
 
 
 def export_generation(store_dir: Path, out: Path | None = None,
-                      formats: tuple[DumpFormat, ...] = DUMP_FORMATS) -> tuple[Path, Manifest]:
+                      formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
+                      profiles: tuple[str, ...] = PROFILES) -> tuple[Path, Manifest]:
     """Dump the current generation of ``store_dir``; returns the folder and its manifest.
 
     ``LookupError`` when nothing is published.
@@ -45,5 +46,5 @@ def export_generation(store_dir: Path, out: Path | None = None,
         raise LookupError(f"{store_dir}: nothing has been published yet")
     folder = out or exports_folder(store_dir, generation)
     store = Store.read_only(str(generation.path))
-    dumps = write_dumps(store, folder, formats)
+    dumps = write_dumps(store, folder, formats, profiles)
     return folder, write_manifest(folder, generation.id, generation.created, dumps)

@@ -14,14 +14,16 @@ import pytest
 from pyoxigraph import Dataset, NamedNode, Quad, RdfFormat, Store, parse
 from starlette.testclient import TestClient
 
-from exports.dumps import DUMP_FORMATS, DumpFormat, write_dump
+from exports.dumps import DUMP_FORMATS, PROFILES, DumpFormat, write_dump
 from exports.manifest import read_manifest
 from exports.service import export_generation
 from ldcat.cli import main
 from loader.generations import StoreLayout
 from loader.report import LoadReport
 from ontology.datatypes import restore_datatypes
-from ontology.namespaces import DCAT, VOID
+from ontology.namespaces import DCAT, DCATAP, HVD_LEGISLATION, RDF, VOID
+from shapes.service import ValidationRequest, validate_file
+from tests.conftest import DCAT_AP, requires_shared
 from tests.sparql_support import open_client
 
 
@@ -58,7 +60,7 @@ def _folder(store: Path) -> Path:
 @pytest.mark.parametrize("dump", DUMP_FORMATS, ids=[d.name for d in DUMP_FORMATS])
 def test_dumps_round_trip_to_the_store(exported: Path, published: list[Quad],
                                        dump: DumpFormat) -> None:
-    data = gzip.decompress((_folder(exported) / dump.file_name).read_bytes())
+    data = gzip.decompress((_folder(exported) / dump.file_name()).read_bytes())
     statements = list(parse(data, format=dump.rdf_format))
     if dump.rdf_format.supports_datasets:
         assert Dataset(statements) == Dataset(published)
@@ -71,7 +73,8 @@ def test_dumps_round_trip_to_the_store(exported: Path, published: list[Quad],
 def test_manifest_matches_the_files(exported: Path) -> None:
     manifest = read_manifest(_folder(exported))
     assert manifest is not None
-    assert sorted(entry.format for entry in manifest.files) == sorted(d.name for d in DUMP_FORMATS)
+    assert sorted((entry.profile, entry.format) for entry in manifest.files) == sorted(
+        (profile, d.name) for profile in PROFILES for d in DUMP_FORMATS)
     for entry in manifest.files:
         data = (_folder(exported) / entry.file).read_bytes()
         assert entry.byte_size == len(data)
@@ -81,7 +84,7 @@ def test_manifest_matches_the_files(exported: Path) -> None:
 def test_a_failed_write_leaves_the_published_dump(exported: Path, tmp_path: Path) -> None:
     folder = tmp_path / "dumps"
     folder.mkdir()
-    target = folder / DUMP_FORMATS[1].file_name
+    target = folder / DUMP_FORMATS[1].file_name()
     target.write_bytes(b"previous")
 
     class Broken:
@@ -99,7 +102,8 @@ def test_exports_route_serves_manifest_files_etag_and_ranges(http: TestClient,
     index = http.get("/exports/")
     assert index.status_code == 200
     manifest = index.json()
-    entry = next(e for e in manifest["files"] if e["format"] == "nt")
+    entry = next(e for e in manifest["files"] if e["format"] == "nt"
+                 and e["profile"] == "dcat-ap-3")
     as_turtle = http.get("/exports/", headers={"accept": "text/turtle"})
     triples = list(parse(as_turtle.content, format=RdfFormat.TURTLE))
     distributions = {t.subject for t in triples if t.object == NamedNode(DCAT.Distribution)}
@@ -122,7 +126,7 @@ def test_void_names_the_dumps(http: TestClient) -> None:
     triples = list(parse(http.get("/-/void", headers={"accept": "text/turtle"}).content,
                          format=RdfFormat.TURTLE))
     dumps = {t.object.value for t in triples if t.predicate == NamedNode(VOID.dataDump)}
-    assert len(dumps) == len(DUMP_FORMATS)
+    assert len(dumps) == len(DUMP_FORMATS) * len(PROFILES)
     assert all(iri.endswith(".gz") and "/exports/" in iri for iri in dumps)
 
 
@@ -135,7 +139,39 @@ def test_no_dumps_yet_is_a_clear_404(demo_store: tuple[Path, LoadReport]) -> Non
 
 def test_export_cli(exported: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["export", "--store", str(exported), "--out", str(out), "--format", "nt"]) == 0
+    assert main(["export", "--store", str(exported), "--out", str(out), "--format", "nt",
+                 "--profile", "hvd"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert [entry["format"] for entry in manifest["files"]] == ["nt"]
+    assert [(entry["format"], entry["profile"]) for entry in manifest["files"]] == [("nt", "hvd")]
     assert main(["export", "--store", str(tmp_path / "nothing")]) == 2
+
+
+@pytest.mark.parametrize(("profile", "shape_set"), [
+    ("dcat-ap-3", "official-3.0.1"), ("dcat-ap-2.1.1", "official-2.1.1"), ("hvd", "hvd")])
+def test_each_profile_passes_its_official_shapes(exported: Path, profile: str,
+                                                 shape_set: str, tmp_path: Path) -> None:
+    """Zero Violations on ldcat's nodes; the formats of one profile hold the same graph."""
+    requires_shared(DCAT_AP / "vocabularies")
+    folder = _folder(exported)
+    dump = tmp_path / "dump.nt"
+    dump.write_bytes(gzip.decompress((folder / DUMP_FORMATS[1].file_name(profile)).read_bytes()))
+    report = validate_file(dump, ValidationRequest(shapes=shape_set))
+    assert report.checks > 0
+    assert report.conforms, report.to_text(limit=50)
+    graph = set(parse(dump.read_bytes(), format=RdfFormat.N_TRIPLES))
+    turtle = gzip.decompress((folder / DUMP_FORMATS[2].file_name(profile)).read_bytes())
+    assert set(parse(turtle, format=RdfFormat.TURTLE)) == graph
+
+
+def test_hvd_catalogue_holds_only_hvd_records(exported: Path, published: list[Quad]) -> None:
+    data = gzip.decompress((_folder(exported) / DUMP_FORMATS[0].file_name("hvd")).read_bytes())
+    quads = list(parse(data, format=RdfFormat.N_QUADS))
+    datasets = {q.subject for q in quads if q.predicate == NamedNode(RDF.type)
+                and q.object == NamedNode(DCAT.Dataset)}
+    hvd = {q.subject for q in published if q.predicate == NamedNode(DCATAP.applicableLegislation)
+           and q.object == NamedNode(HVD_LEGISLATION)}
+    assert datasets
+    assert datasets <= hvd
+    all_datasets = {q.subject for q in published if q.predicate == NamedNode(RDF.type)
+                    and q.object == NamedNode(DCAT.Dataset)}
+    assert datasets == hvd & all_datasets
