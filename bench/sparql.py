@@ -176,22 +176,33 @@ class Cell:
     concurrency: int
     result: LoadResult
     server_cores: float
+    other_cores: float
     note: str = ""
 
 
+def _busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
 def load_level(server: Server, queries: list[Query], concurrency: int, duration: float,
-               client: str) -> tuple[LoadResult, float]:
-    """Run one level; the result and the server's CPU use (cores) during it."""
+               client: str) -> tuple[LoadResult, float, float]:
+    """Run one level; the result, the server's CPU use (cores) during it, and what the rest
+    of the machine used (cores: other work sharing it, not the server or the client)."""
     requests = [Request(server.path, query.text, query.accept) for query in queries]
     timeout = duration + 5
-    before = server.cpu_seconds()
+    before, busy_before = server.cpu_seconds(), _busy_seconds()
+    started = time.perf_counter()
     if client == "wrk":
         result = run_wrk(requests, "127.0.0.1", server.port, concurrency, round(duration),
                          timeout)
     else:
         result = run_asyncio(requests, "127.0.0.1", server.port, concurrency, duration,
                              timeout)
-    return result, (server.cpu_seconds() - before) / max(result.duration, 1e-9)
+    elapsed = time.perf_counter() - started
+    server_cores = (server.cpu_seconds() - before) / elapsed
+    other = (_busy_seconds() - busy_before - result.client_cpu_s) / elapsed - server_cores
+    return result, server_cores, max(other, 0.0)
 
 
 def measure_server(server: Server, queries: dict[str, list[Query]], kinds: list[str],
@@ -208,13 +219,15 @@ def measure_server(server: Server, queries: dict[str, list[Query]], kinds: list[
             if not server.settle(timeout=SETTLE_S):
                 server.restart()
                 note = f"restarted: still busy {SETTLE_S} s after the previous run"
-            result, cores = load_level(server, queries[kind], concurrency, duration, client)
-            cells.append(Cell(server.name, kind, concurrency, result, cores, note))
+            result, cores, other = load_level(server, queries[kind], concurrency, duration,
+                                              client)
+            cells.append(Cell(server.name, kind, concurrency, result, cores, other, note))
             if progress:
                 print(f"  {server.name:9} {kind:10} c={concurrency:<3} "
                       f"{result.throughput:9.1f} req/s  p50 {_ms(result.p50_ms):>8}  "
                       f"p99 {_ms(result.p99_ms):>8}  errors {result.error_count}  "
-                      f"server {cores:.2f} cores  client {result.client_cpu_s:.1f} s CPU",
+                      f"server {cores:.2f} cores  client {result.client_cpu_s:.1f} s CPU  "
+                      f"others {other:.2f} cores",
                       flush=True)
     return cells
 
@@ -283,10 +296,15 @@ def timeout_case(server: Server, limit: float, watch: float, memory_cap: int) ->
         answer = answers["runaway"]
         outcome.status, outcome.seconds = answer.status, round(answer.seconds, 2)
         outcome.body = _describe_body(answer)
+        if server.process is None:  # stopped by the guard
+            outcome.seconds = None
+            outcome.body = (f"no answer in {answer.seconds:.0f} s, until the server was "
+                            "stopped")
         second = answers["other"]
         outcome.other_client = (f"HTTP {second.status} in {second.seconds:.2f} s"
-                                if second.status else f"no answer ({second.error})")
-        for _ in range(round(watch)):
+                                if second.status else "-" if server.process is None
+                                else f"no answer ({second.error})")
+        for _ in range(round(watch) if server.process is not None else 0):
             before = server.cpu_seconds()
             time.sleep(1)
             outcome.cpu_after.append(round(server.cpu_seconds() - before, 2))
@@ -361,7 +379,12 @@ def targets(all_cells: list[Cell], levels: list[int]) -> list[str]:
         ratios = {c: _ratio(cells, kind, c, other) for c in levels}
         if all(ratio is None for ratio in ratios.values()):
             return None
-        shown = ", ".join(f"c={c}: {'-' if r is None else f'{r:.2f}x'}"
+        def rough(concurrency: int) -> str:
+            pair = (cells.get(("ldcat", kind, concurrency)), cells.get((other, kind,
+                                                                         concurrency)))
+            return " ‡" if any(cell and cell.result.ok < FEW for cell in pair) else ""
+
+        shown = ", ".join(f"c={c}: {'-' if r is None else f'{r:.2f}x'}{rough(c)}"
                           for c, r in ratios.items())
         met = all(r is not None and r >= floor for r in ratios.values())
         return f"{'met' if met else 'NOT met'} ({shown})"
@@ -578,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
               "asyncio client with raw HTTP/1.1 keep-alive sockets (wrk not installed: this "
               "client takes a large share of a core at high rates, so high throughputs are "
               "underestimated)")
+    others = [cell.other_cores for cell in all_cells]
     client_cpu = sum(cell.result.client_cpu_s for cell in all_cells)
     measured = sum(cell.result.duration for cell in all_cells)
     if measured:
@@ -586,7 +610,10 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python bench/sparql.py " + " ".join(sys.argv[1:] if argv is None
                                                          else argv),
         "machine": (f"{os.cpu_count()} cores shared by the server, the load generator (same "
-                    f"machine) and other work (load average {load_average:.2f} at the start), "
+                    f"machine) and other work (load average {load_average:.2f} at the start"
+                    + (f"; other processes used {sum(others) / len(others):.2f} cores on "
+                       f"average during the levels, {max(others):.2f} at most" if others
+                       else "") + "), "
                     f"{psutil.virtual_memory().total / GIB:.0f} GiB, Python "
                     f"{platform.python_version()}"),
         "data": (f"generation {generation.name} of {args.store}"
