@@ -425,7 +425,12 @@ def render(context: dict[str, object], all_cells: list[Cell], servers: list[str]
              f"Data: {context['data']}  ",
              f"Load generator: {context['client']}  ",
              f"Method: {context['method']}", "", "Servers:"]
-    parts += [f"- {line}" for line in context["servers"]]  # type: ignore[attr-defined]
+    for line in context["servers"]:  # type: ignore[attr-defined]
+        name = line.split(":", 1)[0]
+        others = [cell.other_cores for cell in all_cells if cell.server == name]
+        busy = (f" (other processes used {sum(others) / len(others):.2f} cores on average "
+                "during its levels)" if others else "")
+        parts.append(f"- {line}{busy}")
     parts += ["", results_table(all_cells, servers, kinds, levels), ""]
     if any(cell.note for cell in all_cells):
         parts += [f"† the server was restarted before this level: the previous one (or the "
