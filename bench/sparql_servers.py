@@ -180,6 +180,11 @@ def ldcat_server(store: Path, out: Path, workers: int, query_timeout: float | No
         notes.append(f"--workers {workers}")
     else:
         notes.append("one process (this ldcat serve has no --workers)")
+    if "--per-client" in help_text:
+        # the load generator is one client at 8 or 32 connections: lift the per-client limit
+        # (a safety policy against floods, not a property of the engine) above the levels
+        command += ["--per-client", "1000"]
+        notes.append("--per-client 1000 (one load-generating client)")
     if query_timeout is not None:
         if "--query-timeout" in help_text:
             command += ["--query-timeout", f"{query_timeout:g}"]
