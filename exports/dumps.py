@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -23,8 +24,8 @@ from typing import IO, cast
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple, serialize
 
 from exports.dcat_ap2 import to_dcat_ap_2
-from ontology.datatypes import restore_datatypes
-from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, PREFIXES
+from ontology.datatypes import DECLARED_DATATYPES, restore_datatypes
+from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, PREFIXES, XSD
 
 BATCH = 20_000
 """Quads restored at a time (bounded memory, few Python calls)."""
@@ -69,6 +70,49 @@ class DumpFile:
     byte_size: int
     sha256: str
     profile: str = "dcat-ap-3"
+
+
+def _restore_pattern() -> re.Pattern[bytes]:
+    predicates = b"|".join(re.escape(f"<{prop}>".encode()) for prop in DECLARED_DATATYPES)
+    return re.compile(rb"(" + predicates + rb') ("[^"\\]*")\^\^<' + re.escape(XSD.integer.encode())
+                      + rb">")
+
+
+_RESTORE_LINE = _restore_pattern()
+_GRAPH_TERM = re.compile(rb" <[^<>\s]*> \.\n")
+
+
+class _LineFilter:
+    """Between Oxigraph's native N-Quads writer and the gzip file: restores declared
+    datatypes on each line (and drops the graph term to make N-Triples)."""
+
+    def __init__(self, raw: IO[bytes], drop_graph: bool) -> None:
+        self.raw = raw
+        self.drop_graph = drop_graph
+        self.pending = b""
+
+    def _restored(self, match: re.Match[bytes]) -> bytes:
+        datatype = DECLARED_DATATYPES[match.group(1)[1:-1].decode()]
+        return match.group(1) + b" " + match.group(2) + b"^^<" + datatype.encode() + b">"
+
+    def write(self, data: bytes) -> int:
+        text = self.pending + data
+        cut = text.rfind(b"\n") + 1
+        self.pending = text[cut:]
+        if cut:
+            lines = _RESTORE_LINE.sub(self._restored, text[:cut])
+            if self.drop_graph:
+                lines = _GRAPH_TERM.sub(b" .\n", lines)
+            self.raw.write(lines)
+        return len(data)
+
+    def flush(self) -> None:
+        """Lines go out when complete; :meth:`close` writes a last partial one."""
+
+    def close(self) -> None:
+        if self.pending:
+            self.raw.write(self.pending)
+            self.pending = b""
 
 
 class _HashingFile:
@@ -172,12 +216,18 @@ def write_dump(store: Store, dump: DumpFormat, folder: Path,
             hashing = _HashingFile(raw)
             with gzip.GzipFile(fileobj=cast(IO[bytes], hashing), mode="wb", compresslevel=6,
                                mtime=0) as compressed:
-                quads = _quads(store, graphs)
-                statements: Iterator[Quad] | Iterator[Triple] = (
-                    _profile_quads(quads, profile) if dump.rdf_format.supports_datasets
-                    else _triples(quads, profile))
-                serialize(statements, cast(IO[bytes], compressed), dump.rdf_format,
-                          prefixes=None if dump.name in ("nq", "nt") else PREFIXES)
+                if profile == "dcat-ap-3" and dump.name in ("nq", "nt"):
+                    # line formats of the whole catalogue: Oxigraph writes natively
+                    native = _LineFilter(cast(IO[bytes], compressed), dump.name == "nt")
+                    store.dump(cast(IO[bytes], native), format=RdfFormat.N_QUADS)
+                    native.close()
+                else:
+                    quads = _quads(store, graphs)
+                    statements: Iterator[Quad] | Iterator[Triple] = (
+                        _profile_quads(quads, profile) if dump.rdf_format.supports_datasets
+                        else _triples(quads, profile))
+                    serialize(statements, cast(IO[bytes], compressed), dump.rdf_format,
+                              prefixes=None if dump.name in ("nq", "nt") else PREFIXES)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, final)

@@ -91,6 +91,9 @@ def test_a_failed_write_leaves_the_published_dump(exported: Path, tmp_path: Path
         def __iter__(self) -> Iterator[Quad]:
             raise OSError("disk gone")
 
+        def dump(self, *_: object, **__: object) -> None:
+            raise OSError("disk gone")
+
     with pytest.raises(OSError, match="disk gone"):
         write_dump(Broken(), DUMP_FORMATS[1], folder)  # type: ignore[arg-type]
     assert target.read_bytes() == b"previous"
