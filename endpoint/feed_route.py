@@ -72,6 +72,17 @@ def _repo(request: Request) -> EmbeddedRepo | Response:
     return repo
 
 
+def _ready(request: Request) -> tuple[EmbeddedRepo, RdfFormat] | Response:
+    """The store and the negotiated format, or the error answer (404, 503 or 406)."""
+    repo = _repo(request)
+    if isinstance(repo, Response):
+        return repo
+    rdf_format = _format(request)
+    if rdf_format is None:
+        return error_response(406, "not_acceptable", f"the feed is served as {', '.join(FORMATS)}")
+    return repo, rdf_format
+
+
 def _send(quads: list[Quad], rdf_format: RdfFormat, headers: dict[str, str]) -> Response:
     body = serialize(quads, format=rdf_format, prefixes=FEED_PREFIXES)
     media_type = f"{rdf_format.media_type}; charset=utf-8" \
@@ -81,12 +92,10 @@ def _send(quads: list[Quad], rdf_format: RdfFormat, headers: dict[str, str]) -> 
 
 async def feed(request: Request) -> Response:
     """The event stream's description."""
-    repo = _repo(request)
-    if isinstance(repo, Response):
-        return repo
-    rdf_format = _format(request)
-    if rdf_format is None:
-        return error_response(406, "not_acceptable", f"the feed is served as {', '.join(FORMATS)}")
+    ready = _ready(request)
+    if isinstance(ready, Response):
+        return ready
+    repo, rdf_format = ready
     generations = repo.generations()
     base_iri = generations[-1].base_iri
     return _send(event_stream(base_iri, generations), rdf_format,
@@ -95,12 +104,10 @@ async def feed(request: Request) -> Response:
 
 async def feed_page_route(request: Request) -> Response:
     """One page of one generation's changes."""
-    repo = _repo(request)
-    if isinstance(repo, Response):
-        return repo
-    rdf_format = _format(request)
-    if rdf_format is None:
-        return error_response(406, "not_acceptable", f"the feed is served as {', '.join(FORMATS)}")
+    ready = _ready(request)
+    if isinstance(ready, Response):
+        return ready
+    repo, rdf_format = ready
     generations = repo.generations()
     ids = [generation.id for generation in generations]
     generation_id = request.path_params["generation"]
