@@ -43,16 +43,26 @@ def store_state(store_dir: Path) -> StoreState:
     return StoreState(generation.id, graphs, len(lines), digest)
 
 
-def load_command(store_dir: Path, sources: list[Path]) -> list[str]:
+MINIMAL_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+<https://example.org/shapes/Nothing> a sh:NodeShape ;
+    sh:targetClass <https://example.org/shapes/NoSuchClass> .
+"""
+"""A shape set that holds nothing back: the SHACL gate runs, in a second instead of ldcat's
+shapes' several (the default-run version uses it to stay short)."""
+
+
+def load_command(store_dir: Path, sources: list[Path], shapes: Path | None = None) -> list[str]:
     """``ldcat load`` of ``sources`` into ``store_dir``, as a fresh interpreter runs it."""
+    extra = ["--shapes", str(shapes)] if shapes is not None else []
     return [sys.executable, "-m", "ldcat", "load", *map(str, sources), "--store",
-            str(store_dir), "--quiet", "--workers", "2"]
+            str(store_dir), "--quiet", "--workers", "2", *extra]
 
 
-def run_load(store_dir: Path, sources: list[Path]) -> subprocess.CompletedProcess[str]:
+def run_load(store_dir: Path, sources: list[Path],
+             shapes: Path | None = None) -> subprocess.CompletedProcess[str]:
     """A load run to its end."""
-    return subprocess.run(load_command(store_dir, sources), cwd=PROJECT, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(load_command(store_dir, sources, shapes), cwd=PROJECT,
+                          capture_output=True, text=True, timeout=300, check=False)
 
 
 def phase(store_dir: Path) -> str:
@@ -78,13 +88,12 @@ def phase(store_dir: Path) -> str:
 
 
 def kill_load_at(store_dir: Path, sources: list[Path], delay: float,
-                 at_publication: bool = False) -> tuple[str, bool]:
+                 at_publication: bool = False, shapes: Path | None = None) -> tuple[str, bool]:
     """Start a load and SIGKILL it after ``delay`` seconds (or ``delay`` seconds after it
     starts publishing). Returns the phase it was killed in and whether it had finished."""
-    process = subprocess.Popen(load_command(store_dir, sources), cwd=PROJECT,
+    process = subprocess.Popen(load_command(store_dir, sources, shapes), cwd=PROJECT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    layout = StoreLayout(store_dir)
     try:
         if at_publication:
             deadline = time.monotonic() + 300
@@ -107,7 +116,6 @@ def kill_load_at(store_dir: Path, sources: list[Path], delay: float,
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
         _reap_group(process.pid)
-    del layout
     return where, finished
 
 

@@ -18,7 +18,13 @@ from pyoxigraph import Literal, NamedNode, Quad
 from loader.generations import StoreLayout
 from loader.repo import EmbeddedRepo
 from tests.conftest import BASE, load_bench_module
-from tests.crash_loads import kill_load_at, kill_schedule, run_load, store_state
+from tests.crash_loads import (
+    MINIMAL_SHAPES,
+    kill_load_at,
+    kill_schedule,
+    run_load,
+    store_state,
+)
 from tests.samples import every_row, export_rows
 from tests.sparql_support import publish_quads
 
@@ -33,22 +39,22 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory, real_export: Path) ->
     return [folder / "datasets.csv", folder / "resources.csv"]
 
 
-def _first_load(store: Path, sources: list[Path]) -> float:
+def _first_load(store: Path, sources: list[Path], shapes: Path | None) -> float:
     started = time.monotonic()
-    done = run_load(store, [*sources])
+    done = run_load(store, sources, shapes)
     assert done.returncode == 0, done.stderr
     return time.monotonic() - started
 
 
 def _kill_loads(store: Path, sources: list[Path], kills: int, seed: int,
-                load_after_each: bool) -> list[str]:
+                load_after_each: bool, shapes: Path | None = None) -> list[str]:
     """Kill ``kills`` loads; check the store after each. Returns the phases hit."""
     layout = StoreLayout(store)
-    duration = _first_load(store, sources)
+    duration = _first_load(store, sources, shapes)
     phases = []
     for delay, at_publication in kill_schedule(kills, duration, seed):
         before = store_state(store)
-        where, finished = kill_load_at(store, sources, delay, at_publication)
+        where, finished = kill_load_at(store, sources, delay, at_publication, shapes)
         phases.append(where if not finished else "finished")
         after = store_state(store)
         if after.generation == before.generation:
@@ -60,11 +66,11 @@ def _kill_loads(store: Path, sources: list[Path], kills: int, seed: int,
         listed = [generation.id for generation in layout.generations()]
         assert listed[-1] == after.generation, (where, listed)
         if load_after_each:
-            done = run_load(store, sources)
+            done = run_load(store, sources, shapes)
             assert done.returncode == 0, (where, done.stderr)
             assert store_state(store).graphs == before.graphs
     if not load_after_each:
-        done = run_load(store, sources)
+        done = run_load(store, sources, shapes)
         assert done.returncode == 0, done.stderr
     final = store_state(store)
     leftovers = [entry.name for entry in layout.generations_dir.iterdir()
@@ -77,8 +83,11 @@ def _kill_loads(store: Path, sources: list[Path], kills: int, seed: int,
 
 def test_three_killed_loads_leave_the_store_serving(small_sample: list[Path],
                                                     tmp_path: Path) -> None:
+    """The short version: a minimal shape set keeps each load to a few seconds."""
+    shapes = tmp_path / "minimal-shapes.ttl"
+    shapes.write_text(MINIMAL_SHAPES, encoding="utf-8")
     phases = _kill_loads(tmp_path / "store", small_sample, kills=3, seed=8,
-                         load_after_each=False)
+                         load_after_each=False, shapes=shapes)
     assert len(phases) == 3
 
 
