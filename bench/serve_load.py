@@ -34,6 +34,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -71,31 +72,32 @@ def ldcat_server(store: Path, port: int, workers: int = 1,
     command = [sys.executable, "-m", "ldcat", "serve", "--store", str(store), "--port",
                str(port), "--workers", str(workers), "--query-workers", str(query_workers),
                "--per-client", "64"]
-    process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"ldcat serve exited: {process.stderr.read()!r}"
-                                   if process.stderr else "ldcat serve exited")
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/-/ready", timeout=2).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("ldcat serve did not become ready in 60 s")
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=20)
+    with tempfile.TemporaryFile() as log:  # not a pipe: a full pipe would block the server
+        process = subprocess.Popen(command, cwd=PROJECT, stdout=log, stderr=log,
+                                   start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"ldcat serve exited: {log.read()[-2000:]!r}")
+                try:
+                    if httpx2.get(f"http://127.0.0.1:{port}/-/ready", timeout=2).status_code == 200:
+                        break
+                except httpx2.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("ldcat serve did not become ready in 60 s")
+                time.sleep(0.1)
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=20)
 
 
 def tree_rss(pid: int) -> int:
@@ -306,7 +308,9 @@ async def client(http: httpx2.AsyncClient, mix: list[Probe], mix_weights: list[f
             response = await http.get(probe.url, headers={"accept": probe.accept})
             body = response.content
         except httpx2.HTTPError as error:
-            results.errors[probe.route].append(f"{type(error).__name__}: {error}")
+            results.errors[probe.route].append(
+                f"{time.monotonic() - started:.1f} s {probe.url}: {type(error).__name__} "
+                f"{error!r}")
             continue
         elapsed = time.monotonic() - sent
         if response.status_code != 200:
@@ -332,7 +336,10 @@ def sample_rss(pid: int, results: Results, stop: threading.Event, started: float
 
 async def run_clients(url: str, mix: list[Probe], clients: int, duration: float,
                       expect: Expectations, results: Results, started: float) -> None:
-    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: a
+    # request sent on a connection the server is closing fails through no fault of ldcat's
+    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients,
+                           keepalive_expiry=3.0)
     async with httpx2.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
         results.until = max(results.until, started + duration)
         mix_weights = weights(mix)

@@ -93,6 +93,12 @@ def test_servers_switch_to_a_new_generation_without_downtime(
                if not (quad.subject == dataset and quad.predicate == NamedNode(TITLE))]
     assert len(revised) < len(quads)
     revised.append(Quad(dataset, NamedNode(TITLE), Literal("Jeu révisé", language="fr"), dataset))
+    theme = next(iri for iri, entry in layout.graphs(first).items() if entry.kind == "themes")
+    for number in range(20):  # equal titles: the theme page must order them the same anywhere
+        twin = NamedNode(f"{BASE}/datasets/twin-{number}")
+        revised += [Quad(NamedNode(theme), NamedNode(DCAT_DATASET.replace("#Dataset", "#dataset")),
+                         twin, NamedNode(theme)),
+                    Quad(twin, NamedNode(TITLE), Literal("Même titre", language="fr"), twin)]
     observed = Observed()
     stop = threading.Event()
     ports = [serve_load.free_port(), serve_load.free_port()]
@@ -111,6 +117,10 @@ def test_servers_switch_to_a_new_generation_without_downtime(
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        etags = {httpx2.get(f"http://127.0.0.1:{port}{theme.removeprefix(BASE)}",
+                            headers={"connection": "close", "accept": "text/html"}).headers["etag"]
+                 for port in ports for _ in range(3)}
+        assert len(etags) == 1, etags  # one page, one ETag, whichever process renders it
     answers = observed.answers
     failed = [answer for answer in answers if answer[3] != "200" or not answer[4]]
     assert failed == [], failed[:5]
