@@ -66,13 +66,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def ldcat_server(store: Path, port: int, workers: int = 1,
-                 query_workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
-    """``ldcat serve`` as a process of its own (its own session), ready when yielded."""
+def ldcat_server(store: Path, port: int, workers: int = 1, query_workers: int = 1,
+                 log_path: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """``ldcat serve`` as a process of its own (its own session), ready when yielded; its
+    output goes to ``log_path`` (kept) or a temporary file."""
     command = [sys.executable, "-m", "ldcat", "serve", "--store", str(store), "--port",
                str(port), "--workers", str(workers), "--query-workers", str(query_workers),
                "--per-client", "64"]
-    with tempfile.TemporaryFile() as log:  # not a pipe: a full pipe would block the server
+    # a file, not a pipe: a full pipe would block the server
+    with (log_path.open("w+b") if log_path else tempfile.TemporaryFile()) as log:
         process = subprocess.Popen(command, cwd=PROJECT, stdout=log, stderr=log,
                                    start_new_session=True)
         try:
@@ -244,6 +246,9 @@ def probes(store: Path, rng: random.Random, left_out: set[str]) -> list[Probe]:
     for page in range(1, pages + 1):
         mix.append(Probe("catalog page", f"/catalog?page={page}&page_size=100",
                          "application/n-triples"))
+    for page in range(1, pages + 1):  # a walk pinned to the first generation stays on it
+        mix.append(Probe("catalog pinned", f"/catalog?page={page}&page_size=100"
+                         f"&generation={generation.id}", "application/n-triples"))
     mix.append(Probe("exports manifest", "/exports/", "application/json"))
     mix.append(Probe("dump", "/exports/catalog-hvd.nt.gz", "*/*"))
     mix.append(Probe("dump", "/exports/catalog.nt.gz", "*/*"))
@@ -274,11 +279,14 @@ def check(probe: Probe, status: int, headers: httpx2.Headers, body: bytes,
     elif probe.dataset in expect.revised_ids and expect.revised_generation \
             and (REVISED in body.decode("utf-8")) != revised:
         return f"title of {probe.dataset} is not {generation}'s"
-    elif probe.route == "catalog page":
+    elif probe.route.startswith("catalog"):
         total = re.search(rb"hydra#totalItems> \"(\d+)\"", body)
         pinned = set(re.findall(rb"generation=(g\d+)", body))
         if pinned != {generation.encode()}:
             return f"page links pin {pinned}, header says {generation}"
+        asked = re.search(r"generation=(g\d+)", probe.url)
+        if asked and asked.group(1) != generation:
+            return f"a walk pinned to {asked.group(1)} got {generation}"
         if total and datasets is not None and int(total.group(1)) != datasets:
             return f"totalItems {total.group(1)!r}, {generation} has {datasets}"
     elif probe.route == "exports manifest":
@@ -386,7 +394,7 @@ def run(store: Path, datasets: Path, resources: Path, clients: int, duration: fl
     mix = probes(store, random.Random(8), left_out)
     results = Results()
     port = free_port()
-    with ldcat_server(store, port, workers, query_workers) as server:
+    with ldcat_server(store, port, workers, query_workers, work / "server.log") as server:
         started = time.monotonic()
         stop = threading.Event()
         sampler = threading.Thread(target=sample_rss, args=(server.pid, results, stop, started),
