@@ -132,14 +132,15 @@ def _reap_group(group: int) -> None:
     raise AssertionError("mapping workers outlived the killed load by 10 s")
 
 
-def kill_schedule(kills: int, duration: float, seed: int) -> list[tuple[float, bool]]:
-    """Seeded kill moments: stratified over a full load's ``duration`` (every phase gets
-    some), and every fifth one a few milliseconds into publication."""
+def kill_schedule(kills: int, seed: int) -> list[tuple[float, bool]]:
+    """Seeded kill moments: fractions of a full load's duration, stratified so that every
+    phase gets some; every fifth one instead a delay in seconds (0 to 20 ms) after
+    publication starts. Each item: (fraction or seconds, whether it is after publication)."""
     rng = random.Random(seed)
     schedule = []
     for number in range(kills):
         if number % 5 == 4:
             schedule.append((rng.uniform(0.0, 0.02), True))
         else:
-            schedule.append(((number + rng.random()) / kills * duration, False))
+            schedule.append(((number + rng.random()) / kills, False))
     return schedule
