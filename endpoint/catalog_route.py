@@ -99,10 +99,9 @@ async def catalog(request: Request) -> Response:
         return error_response(410, "generation_gone",
                               f"generation {generation_id} is no longer published; start the "
                               f"walk again at {first}")
-    store, generation = opened
     try:
-        page = await run_in_threadpool(build_page, store, generation.id, generation.base_iri,
-                                       page_request, request.app.state.catalog_index)
+        page = await run_in_threadpool(build_page, opened, page_request,
+                                       request.app.state.catalog_index)
     except PageError as error:
         return error_response(404 if "past the last page" in str(error) else 400,
                               "bad_parameter", str(error))

@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
 from loader.mapping.iris import path_segment
-from ontology.datatypes import restore_datatypes
+from loader.repo import Snapshot
 from ontology.namespaces import DCAT, DCATAP, DCT, EU_FILE_TYPE, HVD_LEGISLATION, HYDRA, RDF, XSD
 
 DEFAULT_PAGE_SIZE = 100
@@ -154,19 +154,16 @@ def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int)
     return f"{base_iri}/catalog?{urlencode(parameters)}"
 
 
-def build_page(store: Store, generation_id: str, base_iri: str, request: PageRequest,
-               index: CatalogIndex) -> CatalogPage:
+def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex) -> CatalogPage:
     """One page: the root catalogue's graph, the page's dataset graphs, the Hydra view."""
-    datasets = index.datasets(store, generation_id, base_iri, request.filters)
+    generation_id, base_iri = snapshot.generation.id, snapshot.generation.base_iri
+    datasets = index.datasets(snapshot.store, generation_id, base_iri, request.filters)
     last = max(1, -(-len(datasets) // request.page_size))
     if request.page > last:
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
     graphs = [f"{base_iri}/catalog", *datasets[start:start + request.page_size]]
-    quads: list[Quad] = []
-    for graph in graphs:
-        quads.extend(store.quads_for_pattern(None, None, None, NamedNode(graph)))
-    triples = [q.triple for q in restore_datatypes(quads) if isinstance(q, Quad)]
+    triples = [quad.triple for graph in graphs for quad in snapshot.record_quads(graph)]
     catalog = NamedNode(f"{base_iri}/catalog")
     view = NamedNode(page_iri(base_iri, generation_id, request, request.page))
     triples += [

@@ -24,6 +24,7 @@ from typing import IO, cast
 from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple, serialize
 
 from exports.dcat_ap2 import to_dcat_ap_2
+from loader.repo import Snapshot
 from ontology.datatypes import DECLARED_DATATYPES, restore_datatypes
 from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, PREFIXES, XSD
 
@@ -132,8 +133,16 @@ class _HashingFile:
         self.raw.flush()
 
 
-def _quads(store: Store, graphs: list[NamedNode] | None = None) -> Iterator[Quad]:
-    """Every quad (or those of ``graphs``), datatypes restored, in bounded batches."""
+def _quads(snapshot: Snapshot, graphs: list[NamedNode] | None = None) -> Iterator[Quad]:
+    """Every quad (or those of ``graphs``), as mapped: record by record from the records'
+    text, else from the store with datatypes restored, in bounded batches."""
+    text = snapshot.text
+    if text is not None:
+        iris = text.graphs() if graphs is None else (graph.value for graph in graphs)
+        for iri in iris:
+            yield from text.quads(iri)
+        return
+    store = snapshot.store
     source: Iterable[Quad] = store if graphs is None else (
         quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph))
     batch: list[Quad] = []
@@ -200,29 +209,39 @@ def hvd_graphs(store: Store) -> list[NamedNode]:
     return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
 
 
-def write_dump(store: Store, dump: DumpFormat, folder: Path,
+def _write_lines(snapshot: Snapshot, out: IO[bytes], drop_graph: bool) -> None:
+    """The whole catalogue as N-Quads (N-Triples with ``drop_graph``), byte for byte: the
+    records' text in IRI order, else Oxigraph's native writer, through :class:`_LineFilter`."""
+    lines = _LineFilter(out, drop_graph)
+    text = snapshot.text
+    if text is None:
+        snapshot.store.dump(cast(IO[bytes], lines), format=RdfFormat.N_QUADS)
+    else:
+        for iri in text.graphs():
+            lines.write(text.nquads(iri) or b"")
+    lines.close()
+
+
+def write_dump(snapshot: Snapshot, dump: DumpFormat, folder: Path,
                profile: str = "dcat-ap-3") -> DumpFile:
-    """Write ``dump`` of ``store`` in ``profile`` into ``folder`` atomically; its size and
-    checksum."""
+    """Write ``dump`` of the ``snapshot`` generation in ``profile`` into ``folder``
+    atomically; its size and checksum."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)}")
     folder.mkdir(parents=True, exist_ok=True)
     name = dump.file_name(profile)
     final = folder / name
     temporary = folder / f".{name}.tmp-{os.getpid()}"
-    graphs = hvd_graphs(store) if profile == "hvd" else None
+    graphs = hvd_graphs(snapshot.store) if profile == "hvd" else None
     try:
         with temporary.open("wb") as raw:
             hashing = _HashingFile(raw)
             with gzip.GzipFile(fileobj=cast(IO[bytes], hashing), mode="wb", compresslevel=6,
                                mtime=0) as compressed:
                 if profile == "dcat-ap-3" and dump.name in ("nq", "nt"):
-                    # line formats of the whole catalogue: Oxigraph writes natively
-                    native = _LineFilter(cast(IO[bytes], compressed), dump.name == "nt")
-                    store.dump(cast(IO[bytes], native), format=RdfFormat.N_QUADS)
-                    native.close()
+                    _write_lines(snapshot, cast(IO[bytes], compressed), dump.name == "nt")
                 else:
-                    quads = _quads(store, graphs)
+                    quads = _quads(snapshot, graphs)
                     statements: Iterator[Quad] | Iterator[Triple] = (
                         _profile_quads(quads, profile) if dump.rdf_format.supports_datasets
                         else _triples(quads, profile))
@@ -237,8 +256,9 @@ def write_dump(store: Store, dump: DumpFormat, folder: Path,
     return DumpFile(dump, final, hashing.size, hashing.digest.hexdigest(), profile)
 
 
-def write_dumps(store: Store, folder: Path, formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
+def write_dumps(snapshot: Snapshot, folder: Path,
+                formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
                 profiles: tuple[str, ...] = ("dcat-ap-3",)) -> list[DumpFile]:
-    """Every dump in ``formats`` x ``profiles`` of ``store``, written into ``folder``."""
-    return [write_dump(store, dump, folder, profile)
+    """Every dump in ``formats`` x ``profiles`` of ``snapshot``, written into ``folder``."""
+    return [write_dump(snapshot, dump, folder, profile)
             for profile in profiles for dump in formats]

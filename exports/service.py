@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyoxigraph import Store
-
 from exports.dumps import DUMP_FORMATS, PROFILES, DumpFormat, write_dumps
 from exports.manifest import Manifest, write_manifest
 from loader.generations import Generation, StoreLayout
+from loader.repo import Snapshot
 
 EXPORTS = "exports"
 
@@ -45,6 +44,5 @@ def export_generation(store_dir: Path, out: Path | None = None,
     if generation is None:
         raise LookupError(f"{store_dir}: nothing has been published yet")
     folder = out or exports_folder(store_dir, generation)
-    store = Store.read_only(str(generation.path))
-    dumps = write_dumps(store, folder, formats, profiles)
+    dumps = write_dumps(Snapshot.open(layout, generation), folder, formats, profiles)
     return folder, write_manifest(folder, generation.id, generation.created, dumps)

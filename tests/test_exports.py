@@ -18,7 +18,8 @@ from exports.dumps import DUMP_FORMATS, PROFILES, DumpFormat, write_dump
 from exports.manifest import read_manifest
 from exports.service import export_generation
 from ldcat.cli import main
-from loader.generations import StoreLayout
+from loader.generations import Generation, StoreLayout
+from loader.repo import Snapshot
 from loader.report import LoadReport
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import DCAT, DCATAP, HVD_LEGISLATION, RDF, VOID
@@ -94,8 +95,9 @@ def test_a_failed_write_leaves_the_published_dump(exported: Path, tmp_path: Path
         def dump(self, *_: object, **__: object) -> None:
             raise OSError("disk gone")
 
+    broken = Snapshot(Broken(), Generation("g000001", folder, {}), None)  # type: ignore[arg-type]
     with pytest.raises(OSError, match="disk gone"):
-        write_dump(Broken(), DUMP_FORMATS[1], folder)  # type: ignore[arg-type]
+        write_dump(broken, DUMP_FORMATS[1], folder)
     assert target.read_bytes() == b"previous"
     assert [p.name for p in folder.iterdir()] == [target.name]
 
