@@ -20,6 +20,8 @@ from endpoint.context_page import context_document
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
+from endpoint.instrument import Instrumented
+from endpoint.metrics import Metrics, metrics_page
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
 from endpoint.record_index import RecordIndex
@@ -65,7 +67,8 @@ async def home(request: Request) -> Response:
 
 def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlette:
     """The web app over ``repo``; query workers start with the first SPARQL query."""
-    service = SparqlService(repo, settings or EndpointSettings())
+    metrics = Metrics()
+    service = SparqlService(repo, settings or EndpointSettings(), metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,6 +80,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/sparql", sparql, methods=SPARQL_METHODS),
         Route("/-/health", health),
         Route("/-/ready", ready),
+        Route("/-/metrics", metrics_page),
         Route("/-/void", void),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
@@ -89,7 +93,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
-    middleware = [Middleware(CachedAnswers, service=service),
+    middleware = [Middleware(Instrumented, metrics=metrics),
+                  Middleware(CachedAnswers, service=service),
                   Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
                              allow_headers=["accept", "accept-profile", "content-type",
@@ -103,6 +108,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
+    app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()
     app.state.feed_changes = FeedChanges()
     return app
