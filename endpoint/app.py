@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -17,11 +18,13 @@ from starlette.routing import Route
 
 from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
+from endpoint.errors import http_error
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
 from endpoint.instrument import Instrumented
 from endpoint.metrics import Metrics, metrics_page
+from endpoint.openapi import openapi_page
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
 from endpoint.record_index import RecordIndex
@@ -81,6 +84,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/health", health),
         Route("/-/ready", ready),
         Route("/-/metrics", metrics_page),
+        Route("/-/openapi.json", openapi_page),
         Route("/-/void", void),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
@@ -104,7 +108,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
                              max_age=86400)]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service

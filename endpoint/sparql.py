@@ -152,9 +152,16 @@ def _describe_service(request: Request, operation: QueryOperation, generation: G
 
 
 def _rdf_format(operation: QueryOperation, accept: str | None) -> AnswerFormat:
-    """An RDF format for a description (Turtle when the client names none we have)."""
-    chosen = by_name("CONSTRUCT", operation.format) if operation.format else None
-    return chosen or negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
+    """An RDF format for a description: ``format`` (400 when unknown), else by ``Accept``,
+    else Turtle."""
+    if operation.format:
+        chosen = by_name("CONSTRUCT", operation.format)
+        if chosen is None:
+            names = ", ".join(f.name for f in RDF_FORMATS)
+            raise Refusal(400, "bad_format", f"format={operation.format!r} is not one of "
+                                              f"{names} for the service description")
+        return chosen
+    return negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
 
 
 def _answer_format(info: QueryInfo, operation: QueryOperation,
