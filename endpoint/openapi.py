@@ -198,7 +198,11 @@ def _record(kind: str, parameter: str, summary: str) -> Json:
         parameters, tags=["records"])}
 
 
-def _catalog_parameters() -> list[Json]:
+def _catalog_parameters(*, suffix: bool = False) -> list[Json]:
+    """The catalogue's parameters (with a suffix in the path, ``_mediatype`` has no say)."""
+    mediatype = [] if suffix else [
+        _query("_mediatype", "The RDF format, overriding Accept (media type or short name).",
+               {"type": "string", "enum": [*GRAPH_TYPES, *GRAPH_NAMES]}, empty=True)]
     return [
         _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
         _query("page_size", "Records per page (default 100, at most 1000).",
@@ -213,8 +217,7 @@ def _catalog_parameters() -> list[Json]:
                "(ISO 8601).", {"type": "string", "format": "date-time"}, empty=True),
         _query("generation", "The generation a walk is pinned to (set by the page links).",
                GENERATION, empty=True),
-        _query("_mediatype", "The RDF format, overriding Accept (media type or short name).",
-               {"type": "string", "enum": [*GRAPH_TYPES, *GRAPH_NAMES]}, empty=True),
+        *mediatype,
     ]
 
 
@@ -229,7 +232,7 @@ def _paths() -> Json:
         "/catalog.{suffix}": {"get": _operation(
             "The root catalogue in the format of the suffix", catalog_responses,
             [_path("suffix", "The format", {"type": "string", "enum": list(RDF_NAMES)}),
-             *_catalog_parameters()])},
+             *_catalog_parameters(suffix=True)])},
         "/feed": {"get": _operation(
             "The change feed (LDES event stream)",
             {**_ok(FEED_TYPES), **_errors(404, 406, 503)})},

@@ -120,6 +120,9 @@ async def sparql(request: Request) -> Response:
         if generation is None:
             raise Refusal(503, "no_generation", "nothing has been published yet")
         if query is None:
+            if operation.dataset_given:
+                raise Refusal(400, "missing_query", "default-graph-uri and named-graph-uri "
+                                                    "go with a query")
             return _describe_service(request, operation, generation, service.settings)
         response, cached = await _answer(request, service, operation, generation)
     except ProtocolError as refusal:

@@ -69,6 +69,8 @@ class PageRequest:
             raise PageError("page starts at 1")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise PageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.filters.modified_since:
+            _since(self.filters.modified_since)  # a bad date is a 400 before anything else
 
 
 def _since(value: str) -> Literal:
