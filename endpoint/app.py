@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
-from endpoint.errors import http_error
+from endpoint.errors import error_response, http_error
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
@@ -48,7 +48,7 @@ async def ready(request: Request) -> Response:
     """Readiness: a generation is published and open."""
     generation = request.app.state.repo.generation()
     if generation is None:
-        return JSONResponse({"status": "no generation"}, status_code=503)
+        return error_response(503, "no_generation", "nothing has been published yet")
     return JSONResponse({"status": "ok", "generation": generation.id})
 
 
