@@ -21,6 +21,8 @@ from endpoint.sparql import TRUNCATED
 
 LOGGER = logging.getLogger("ldcat.request")
 UNMATCHED = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+"""Methods labelled as such; any other token a client sends is ``other`` (bounded series)."""
 _TRUNCATED = TRUNCATED.encode("ascii")
 
 
@@ -85,7 +87,8 @@ class Instrumented:
                 truncated: bool) -> None:
         seconds = time.perf_counter() - started
         route = route_label(scope)
-        self.metrics.observe_request(scope["method"], route, status, seconds)
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        self.metrics.observe_request(method, route, status, seconds)
         if truncated:
             self.metrics.cap_hits.inc()
         app = scope.get("app")

@@ -55,12 +55,14 @@ def store(demo_store: tuple[Path, LoadReport]) -> Path:
 
 
 def test_metrics_count_requests_by_route_template_and_sparql_refusals(store: Path) -> None:
-    with open_client(store, query_workers=1, max_rows=1, query_timeout=0.5) as http:
+    with open_client(store, query_workers=1, max_rows=1, query_timeout=3) as http:
         for _ in range(3):
             assert http.get("/-/health").status_code == 200
         assert http.get(f"/datasets/{DATASET}.ttl").status_code == 200
         assert http.get("/datasets/nope").status_code == 404
         assert http.get("/no/such/thing/here").status_code == 404
+        for invented in ("FROB", "X-1", "X-2"):  # a client's methods must not mint series
+            assert http.request(invented, "/-/health").status_code == 405
         assert http.get("/sparql", params={"query": "SELEC"}).status_code == 400
         assert http.post("/sparql", data={"update": "DROP ALL"}).status_code == 403
         service = "ASK { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
@@ -83,6 +85,9 @@ def test_metrics_count_requests_by_route_template_and_sparql_refusals(store: Pat
     assert value(text, "ldcat_http_requests_total", method="GET", route="/sparql",
                  status="200") == 2
     assert value(text, "ldcat_http_request_duration_seconds_count", route="/sparql") == 6
+    assert value(text, "ldcat_http_requests_total", method="other", route="/-/health",
+                 status="405") == 3
+    assert "FROB" not in text
     assert value(text, "ldcat_sparql_rejected_queries_total", status="400",
                  reason="bad_query") == 1
     assert value(text, "ldcat_sparql_rejected_queries_total", status="403",
