@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -17,9 +18,13 @@ from starlette.routing import Route
 
 from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
+from endpoint.errors import error_response, http_error
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
+from endpoint.instrument import Instrumented
+from endpoint.metrics import Metrics, metrics_page
+from endpoint.openapi import openapi_page
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
 from endpoint.record_index import RecordIndex
@@ -43,7 +48,7 @@ async def ready(request: Request) -> Response:
     """Readiness: a generation is published and open."""
     generation = request.app.state.repo.generation()
     if generation is None:
-        return JSONResponse({"status": "no generation"}, status_code=503)
+        return error_response(503, "no_generation", "nothing has been published yet")
     return JSONResponse({"status": "ok", "generation": generation.id})
 
 
@@ -65,7 +70,8 @@ async def home(request: Request) -> Response:
 
 def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlette:
     """The web app over ``repo``; query workers start with the first SPARQL query."""
-    service = SparqlService(repo, settings or EndpointSettings())
+    metrics = Metrics()
+    service = SparqlService(repo, settings or EndpointSettings(), metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,6 +83,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/sparql", sparql, methods=SPARQL_METHODS),
         Route("/-/health", health),
         Route("/-/ready", ready),
+        Route("/-/metrics", metrics_page),
+        Route("/-/openapi.json", openapi_page),
         Route("/-/void", void),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
@@ -89,7 +97,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
-    middleware = [Middleware(CachedAnswers, service=service),
+    middleware = [Middleware(Instrumented, metrics=metrics),
+                  Middleware(CachedAnswers, service=service),
                   Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
                              allow_headers=["accept", "accept-profile", "content-type",
@@ -99,10 +108,12 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
                              max_age=86400)]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
+    app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()
     app.state.feed_changes = FeedChanges()
     return app

@@ -12,6 +12,7 @@ parameter (media type or short name) or ``Accept``; Turtle by default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from pyoxigraph import RdfFormat, serialize
@@ -35,6 +36,7 @@ from loader.repo import EmbeddedRepo
 from ontology.namespaces import PREFIXES
 
 SUFFIXES = {"ttl", "nt", "rdf", "jsonld"}
+GENERATION_ID = re.compile(r"g[0-9]{6,}")
 
 
 def _integer(request: Request, name: str, default: int) -> int:
@@ -107,6 +109,9 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
     except PageError as error:
         return error_response(400, "bad_parameter", str(error))
     generation_id = request.query_params.get("generation") or current.id
+    if not GENERATION_ID.fullmatch(generation_id):
+        return error_response(400, "bad_parameter",
+                              f"generation={generation_id!r} is not a generation id (g000001)")
     opened = repo.open_generation(generation_id)
     if opened is None:
         first = page_iri(current.base_iri, current.id,

@@ -69,9 +69,12 @@ class PageRequest:
             raise PageError("page starts at 1")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise PageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.filters.modified_since:
+            _since(self.filters.modified_since)  # a bad date is a 400 before anything else
 
 
 def _since(value: str) -> Literal:
+    value = value.strip().upper()  # RFC 3339 allows a lower-case t and z
     try:
         if "T" in value:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -83,6 +86,14 @@ def _since(value: str) -> Literal:
             from None
 
 
+def _iri(value: str, parameter: str) -> NamedNode:
+    """``value`` as an IRI, or a :class:`PageError` (400) when it cannot be one."""
+    try:
+        return NamedNode(value)
+    except ValueError:
+        raise PageError(f"{parameter}={value!r} is not an IRI") from None
+
+
 def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, object]]:
     """The SPARQL selecting the filtered datasets in IRI order, and its substitutions."""
     patterns = ["?catalog <http://www.w3.org/ns/dcat#dataset> ?d ."]
@@ -92,19 +103,21 @@ def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, 
         if not organization.startswith(("http://", "https://")):
             organization = f"{base_iri}/organizations/{path_segment(organization)}"
         patterns.append(f"?d <{DCT.publisher}> ?organization .")
-        values[Variable("organization")] = NamedNode(organization)
+        values[Variable("organization")] = _iri(organization, "organization")
     if filters.keyword:
         patterns.append(f"?d <{DCAT.keyword}> ?k . FILTER(LCASE(STR(?k)) = LCASE(?keyword))")
         values[Variable("keyword")] = Literal(filters.keyword)
     if filters.theme:
         patterns.append(f"?theme <{DCAT.dataset}> ?d .")
-        values[Variable("theme")] = NamedNode(f"{base_iri}/themes/{path_segment(filters.theme)}")
+        values[Variable("theme")] = _iri(f"{base_iri}/themes/{path_segment(filters.theme)}",
+                                         "theme")
     if filters.hvd is not None:
         hvd = f"?d <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> ."
         patterns.append(hvd if filters.hvd else f"FILTER NOT EXISTS {{ {hvd} }}")
     if filters.format:
         patterns.append(f"?d <{DCAT.distribution}> ?r . ?r <{DCT.format}> ?format .")
-        values[Variable("format")] = NamedNode(EU_FILE_TYPE.term(filters.format.upper()))
+        values[Variable("format")] = _iri(EU_FILE_TYPE.term(path_segment(filters.format.upper())),
+                                          "format")
     if filters.modified_since:
         patterns.append(f"?d <{DCT.modified}> ?m . FILTER(?m >= ?since)")
         values[Variable("since")] = _since(filters.modified_since)

@@ -99,6 +99,9 @@ def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
                         help="memory for cached SPARQL answers per web process")
     parser.add_argument("--per-client", type=int, default=defaults.per_client,
                         help="queries one client may run at once (429 beyond)")
+    parser.add_argument("--shutdown-timeout", type=int, default=30, metavar="SECONDS",
+                        help="on SIGTERM, how long requests in flight may take to finish "
+                             "(default 30)")
     parser.add_argument("--log-client-ip", action="store_true",
                         help="write client addresses into the query log (off by default)")
 
@@ -149,7 +152,7 @@ def _serve(store: Path, args: argparse.Namespace) -> int:
     from endpoint.serve import serve
 
     serve(store, _endpoint_settings(args), host=args.host, port=args.port,
-          web_workers=args.workers)
+          web_workers=args.workers, shutdown_timeout=args.shutdown_timeout)
     return 0
 
 
