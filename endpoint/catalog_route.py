@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from endpoint.errors import error_response
+from endpoint.generation_header import GENERATION_HEADER
 from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, negotiate
 from endpoint.result_cache import answer_key
 from exports.catalog_pages import (
@@ -130,4 +131,4 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
     return Response(body or b"", media_type=answer_format.content_type, headers={
         "vary": "accept", "cache-control": "no-cache",
         "etag": f'"{answer_key(page.page_iri, answer_format.name)}"',
-        "content-location": page.page_iri})
+        "content-location": page.page_iri, GENERATION_HEADER: opened.generation.id})

@@ -161,8 +161,8 @@ class PageBuilder:
             page = max(1, int(self.params.get("page", "1")))
         except ValueError:
             page = 1
-        links = sorted((self.record_link(iri) for iri in set(iris)),
-                       key=lambda link: link.label.casefold())
+        links = sorted((self.record_link(iri) for iri in set(iris)),  # href breaks ties: the
+                       key=lambda link: (link.label.casefold(), link.href))  # same page anywhere
         pages = max(1, -(-len(links) // PAGE_SIZE))
         page = min(page, pages)
         window = links[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from endpoint.catalog_route import paged_catalog
 from endpoint.conditional import entity_tag, http_date, is_not_modified
 from endpoint.errors import error_response
+from endpoint.generation_header import GENERATION_HEADER
 from endpoint.profiles import DEFAULT_PROFILE
 from endpoint.record_documents import (
     RecordDocument,
@@ -80,12 +81,12 @@ def _last_modified(document: RecordDocument, generation: Generation) -> datetime
     return document.modified or parse_datetime(generation.created)
 
 
-def _body(document: RecordDocument, variant: Variant, request: Request,
+def _body(repo: Repo, document: RecordDocument, variant: Variant, request: Request,
           generation: Generation) -> bytes:
     record_format: RecordFormat = variant.format
     profile = variant.profile or DEFAULT_PROFILE
     if record_format == HTML:
-        return render_html(request.app.state.repo, generation, document, request.query_params)
+        return render_html(repo, generation, document, request.query_params)
     if record_format == JSON_LD:
         return render_jsonld(document, profile, generation.base_iri,
                              inline_context="_context" in request.query_params)
@@ -94,14 +95,17 @@ def _body(document: RecordDocument, variant: Variant, request: Request,
 
 async def record(request: Request) -> Response:
     """A record in the representation the client asks for."""
-    repo: Repo = request.app.state.repo
     index: RecordIndex = request.app.state.record_index
     kind = request.path_params["kind"]
     if kind not in RECORD_KINDS:
         return error_response(404, "not_found", f"no route for /{kind}/")
     identifier, suffix_format = split_suffix(request.path_params["identifier"])
-    generation = repo.generation()
-    if generation is None:
+    try:  # one generation for the whole answer, whatever is published meanwhile
+        repo = request.app.state.repo.pinned()
+    except NoGeneration:
+        repo = None
+    generation = repo.generation() if repo is not None else None
+    if repo is None or generation is None:
         return error_response(503, "no_generation", "nothing has been published yet")
     path = f"/{kind}/{path_segment(identifier)}"
     iri = generation.base_iri + path
@@ -136,12 +140,13 @@ async def record(request: Request) -> Response:
                                      "inline" if "_context" in request.query_params else "",
                                      RENDERER_VERSION)
     else:
-        body = await run_in_threadpool(_body, document, variant, request, generation)
+        body = await run_in_threadpool(_body, repo, document, variant, request, generation)
         headers["etag"] = entity_tag(hashlib.blake2b(body, digest_size=16).hexdigest())
+    headers[GENERATION_HEADER] = generation.id
     if is_not_modified(request.headers, headers["etag"], last_modified):
         return Response(status_code=304, headers=headers)
     if body is None:
-        body = await run_in_threadpool(_body, document, variant, request, generation)
+        body = await run_in_threadpool(_body, repo, document, variant, request, generation)
     return Response(body, headers={**headers, "content-type": variant.format.content_type})
 
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from endpoint.descriptions import PREFIXES, void_description
 from endpoint.errors import error_response
+from endpoint.generation_header import GENERATION_HEADER
 from endpoint.query_formats import RDF_FORMATS, by_name, negotiate
 from exports.manifest import read_manifest
 from exports.service import EXPORTS
@@ -35,4 +36,5 @@ async def void(request: Request) -> Response:
                      format=getattr(RdfFormat, answer_format.oxigraph), prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type,
                     headers={"vary": "accept", "cache-control": "no-cache",
+                             GENERATION_HEADER: generation.id,
                              "etag": f'"void-{generation.id}-{len(dumps)}-{answer_format.name}"'})

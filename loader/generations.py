@@ -101,15 +101,22 @@ class StoreLayout:
 
     def generations(self) -> list[Generation]:
         """Every published generation, oldest first."""
-        if not self.generations_dir.is_dir():
+        current = self.current()
+        if current is None or not self.generations_dir.is_dir():
             return []
         names = sorted(entry.name for entry in self.generations_dir.iterdir()
-                       if _GENERATION.fullmatch(entry.name) and entry.is_dir())
+                       if _GENERATION.fullmatch(entry.name) and entry.is_dir()
+                       and entry.name <= current.id)
         return [self._generation(name) for name in names]
 
     def generation(self, name: str) -> Generation | None:
-        """The published generation called ``name`` (``g000012``), or ``None`` if it is gone."""
+        """The published generation called ``name`` (``g000012``), or ``None`` if it is gone
+        or was never published (a load killed between moving it into place and switching
+        ``current`` leaves such a directory; the next load removes it)."""
         if not _GENERATION.fullmatch(name) or not (self.generations_dir / name).is_dir():
+            return None
+        current = self.current()
+        if current is None or name > current.id:
             return None
         return self._generation(name)
 
@@ -149,13 +156,21 @@ class StoreLayout:
                 fcntl.lockf(handle, fcntl.LOCK_UN)
 
     def clean_staging(self) -> None:
-        """Remove what interrupted loads left (call with the lock held)."""
+        """Remove what interrupted loads left (call with the lock held): staging folders,
+        temporary files, and the files of a generation that never became ``current``."""
         if not self.generations_dir.is_dir():
             return
+        for link in self.root.glob(".current.tmp-*"):
+            link.unlink(missing_ok=True)
+        current = self.current()
         for entry in self.generations_dir.iterdir():
+            match = _GENERATION.fullmatch(entry.name.split(".")[0])
+            never_published = match is not None and (current is None
+                                                     or match.group(0) > current.id)
             orphan_text = (entry.name.endswith(".text")
                            and not (self.generations_dir / entry.name[:-5]).is_dir())
-            if entry.name.startswith(".staging-") or ".tmp-" in entry.name or orphan_text:
+            if entry.name.startswith(".staging-") or ".tmp-" in entry.name or never_published \
+                    or orphan_text:
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:

@@ -94,6 +94,82 @@ class Repo(Protocol):
               obj: Term | None) -> list[Triple]:
         """The triples of any record graph matching a pattern (``None`` matches anything)."""
 
+    def pinned(self) -> Repo:
+        """A view that answers every call from the generation published now, even when a
+        newer one is published meanwhile (one per request: no answer mixes two)."""
+
+
+class GenerationView:
+    """One opened generation, read-only: every answer comes from it.
+
+    What a request uses so that its parts (the record, its labels, its ETag) all come from
+    the same generation while loads publish newer ones.
+    """
+
+    def __init__(self, snapshot: Snapshot, layout: StoreLayout) -> None:
+        self.snapshot = snapshot
+        self.store = snapshot.store
+        self.layout = layout
+        self._generation = snapshot.generation
+
+    def generation(self) -> Generation:
+        """The generation this view reads."""
+        return self._generation
+
+    def generations(self) -> list[Generation]:
+        """Every published generation up to this one, oldest first."""
+        return [generation for generation in self.layout.generations()
+                if generation.id <= self._generation.id]
+
+    def pinned(self) -> GenerationView:
+        """This view (it is pinned already)."""
+        return self
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query over the union of the record graphs."""
+        return self.store.query(sparql, use_default_graph_as_union=True)
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        """The quads of one record graph as mapped (see :meth:`Snapshot.record_quads`)."""
+        return self.snapshot.record_quads(iri)
+
+    def description(self, iri: str) -> list[Triple]:
+        """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph.
+
+        Built from quad patterns, not SPARQL text, so a caller's IRI is never pasted into a
+        query; ``ValueError`` if ``iri`` is not a valid IRI.
+        """
+        subject = NamedNode(iri)
+        triples = {quad.triple for quad in self.store.quads_for_pattern(subject, None, None,
+                                                                        None)}
+        nodes = {triple.object for triple in triples
+                 if isinstance(triple.object, NamedNode)
+                 and triple.object.value.startswith(iri + "#")}
+        for node in nodes:
+            triples.update(quad.triple for quad in self.store.quads_for_pattern(node, None,
+                                                                                None, None))
+        return restore_datatypes(sorted(triples, key=str))
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        """The triples of any record graph matching a pattern (``None`` matches anything).
+
+        A quad-pattern lookup on Oxigraph's indexes, without SPARQL text; a triple asserted in
+        two graphs comes once, datatypes restored.
+        """
+        triples = dict.fromkeys(quad.triple for quad in self.store.quads_for_pattern(
+            subject, predicate, obj, None))
+        return restore_datatypes(triples)
+
+    def triples(self) -> list[Triple]:
+        """Every published triple (the union of the record graphs), datatypes restored.
+
+        Meant for validation and tests on small stores; exports stream instead.
+        """
+        result = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                  use_default_graph_as_union=True)
+        return restore_datatypes(result)  # type: ignore[arg-type]
+
 
 class EmbeddedRepo:
     """The embedded Oxigraph store: opens ``STORE/current`` read-only, follows new generations.
@@ -123,10 +199,6 @@ class EmbeddedRepo:
                 self._snapshot = Snapshot.open(self.layout, generation)
                 self._target = target
             return self._snapshot
-
-    def _open(self) -> tuple[Store, Generation]:
-        snapshot = self.snapshot()
-        return snapshot.store, snapshot.generation
 
     def generation(self) -> Generation | None:
         """The generation currently published, or ``None``."""
@@ -158,50 +230,27 @@ class EmbeddedRepo:
                 self._earlier.pop(next(iter(self._earlier)))
         return opened
 
+    def pinned(self) -> GenerationView:
+        """The generation published now, held for the caller (``NoGeneration`` if none)."""
+        return GenerationView(self.snapshot(), self.layout)
+
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""
-        store, _ = self._open()
-        return store.query(sparql, use_default_graph_as_union=True)
+        return self.pinned().query(sparql)
 
     def record_graph(self, iri: str) -> list[Quad]:
         """The quads of one record graph as mapped (declared datatypes kept)."""
-        return self.snapshot().record_quads(iri)
+        return self.pinned().record_graph(iri)
 
     def description(self, iri: str) -> list[Triple]:
-        """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph.
-
-        Built from quad patterns, not SPARQL text, so a caller's IRI is never pasted into a
-        query; ``ValueError`` if ``iri`` is not a valid IRI.
-        """
-        store, _ = self._open()
-        subject = NamedNode(iri)
-        triples = {quad.triple for quad in store.quads_for_pattern(subject, None, None, None)}
-        nodes = {triple.object for triple in triples
-                 if isinstance(triple.object, NamedNode)
-                 and triple.object.value.startswith(iri + "#")}
-        for node in nodes:
-            triples.update(quad.triple for quad in store.quads_for_pattern(node, None, None,
-                                                                           None))
-        return restore_datatypes(sorted(triples, key=str))
+        """Triples about ``iri`` and its fragment nodes (see :meth:`GenerationView.description`)."""
+        return self.pinned().description(iri)
 
     def match(self, subject: NamedNode | None, predicate: NamedNode | None,
               obj: Term | None) -> list[Triple]:
-        """The triples of any record graph matching a pattern (``None`` matches anything).
-
-        A quad-pattern lookup on Oxigraph's indexes, without SPARQL text; a triple asserted in
-        two graphs comes once, datatypes restored.
-        """
-        store, _ = self._open()
-        triples = dict.fromkeys(quad.triple
-                                for quad in store.quads_for_pattern(subject, predicate, obj, None))
-        return restore_datatypes(triples)
+        """The triples of any record graph matching a pattern (``None`` matches anything)."""
+        return self.pinned().match(subject, predicate, obj)
 
     def triples(self) -> list[Triple]:
-        """Every published triple (the union of the record graphs), datatypes restored.
-
-        Meant for validation and tests on small stores; exports stream instead.
-        """
-        store, _ = self._open()
-        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                             use_default_graph_as_union=True)
-        return restore_datatypes(result)  # type: ignore[arg-type]
+        """Every published triple (the union of the record graphs), datatypes restored."""
+        return self.pinned().triples()

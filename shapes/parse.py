@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path as FilePath
 
+from pyoxigraph import RdfFormat, parse, serialize
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
+from rdflib.util import guess_format
 
 from shapes.model import (
     ClassConstraint,
@@ -72,11 +74,21 @@ def sh(name: str) -> URIRef:
 
 
 def load_shapes(*sources: FilePath | str) -> ShapesGraph:
-    """Parse shape files (any RDF syntax rdflib reads) into one :class:`ShapesGraph`."""
+    """Parse shape files (any RDF syntax rdflib reads) into one :class:`ShapesGraph`.
+
+    JSON-LD files are read by Oxigraph, which never fetches a remote ``@context`` (rdflib's
+    JSON-LD parser would connect to any URL a file names): a file that needs one raises
+    :class:`ShapesError` instead of making ldcat connect out.
+    """
     graph = Graph()
     for source in sources:
         try:
-            graph.parse(source)
+            if guess_format(str(source)) == "json-ld":
+                triples = parse(path=str(source), format=RdfFormat.JSON_LD)
+                graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES) or b"",
+                            format="nt")
+            else:
+                graph.parse(source)
         except Exception as error:  # rdflib raises many unrelated types
             raise ShapesError(f"{source}: shapes file does not parse: {error}") from error
     return parse_shapes(graph)
