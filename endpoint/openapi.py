@@ -185,16 +185,25 @@ def _record(kind: str, parameter: str, summary: str) -> Json:
                "(see /-/profiles).", {"type": "string", "enum": [p.token for p in PROFILES]},
                empty=True),
         _query("_context", "JSON-LD: embed the context instead of linking it (any value)."),
-        _query("page", "HTML pages listing records (organisations, themes): the page of the "
-               "list (not a whole number: the first)."),
     ]
+    if kind == "themes":
+        parameters += [
+            _query("page", "Turns the theme into its Hydra-paged dcat:Catalog (as /catalog, "
+                   "with the same filters): the page number, from 1.",
+                   {"type": "integer", "minimum": 1}),
+            *(parameter for parameter in _catalog_parameters(suffix=True)
+              if parameter["name"] not in ("page", "theme"))]
+    else:
+        parameters.append(_query(
+            "page", "HTML pages listing records (organisations, users): the page of the list "
+            "(not a whole number: the first)."))
     return {"get": _operation(
         summary, {
             "200": {"description": "The record in the negotiated format and profile (Vary, "
                                    "Link to every alternate, Content-Profile, ETag, "
                                    "Last-Modified).",
-                    "content": _content(("text/html", *RDF_TYPES))},
-            **_errors(302, 304, 404, 406, 410, 503)},
+                    "content": _content(("text/html", *GRAPH_TYPES))},
+            **_errors(302, 304, 400, 404, 406, 410, 503)},
         parameters, tags=["records"])}
 
 

@@ -44,6 +44,9 @@ from loader.repo import NoGeneration, Repo
 
 TRUNCATED = "ldcat-result-truncated"
 LIMIT = "ldcat-result-limit"
+LEX_ON_LOOP = 16 << 10
+"""Longer queries are lexed on a worker thread: a 1 MB query takes the lexer seconds, which
+on the event loop would stall every other request of the web process."""
 KNOWN_REQUESTS = 50_000
 """Cached GET requests remembered by their raw form, for the fast path."""
 
@@ -189,7 +192,10 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
                   generation: Generation) -> tuple[Response, bool]:
     settings = service.settings
     assert operation.query is not None
-    info = read_query(operation.query)
+    if len(operation.query) > LEX_ON_LOOP:
+        info = await run_in_threadpool(read_query, operation.query)
+    else:
+        info = read_query(operation.query)
     check_safety(info, settings)
     answer_format = _answer_format(info, operation, request.headers.get("accept"))
     job = plan_job(info, operation, answer_format, generation, settings.max_rows)

@@ -101,6 +101,12 @@ expected-statuses = ["2XX", "3XX", "404", "410"]
 [[operations]]
 include-path = "/sparql"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", "400", "403", "406"]
+
+# A paged theme is a catalogue: _mediatype=text/html (a record format) is not one of its
+# formats (406).
+[[operations]]
+include-path = "/themes/{slug}"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", "404", "406", "410"]
 """
 
 

@@ -3,16 +3,20 @@ workers survive it (a crashed worker would be a 503 for a client's mistake)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
-from endpoint.sparql_syntax import MAX_NESTING, MAX_STRUCTURE
+from endpoint.app import create_app_for_store
+from endpoint.settings import EndpointSettings
+from endpoint.sparql_syntax import MAX_NESTING, MAX_STRUCTURE, analyze
 from loader.report import LoadReport
-from tests.sparql_support import open_client
+from tests.sparql_support import open_client, running_server
 
 MB = 1 << 20
 DEEP = 100_000
@@ -139,3 +143,33 @@ def test_a_large_values_block_is_data_not_structure(http: TestClient) -> None:
                          headers={"content-type": "application/sparql-query"})
     assert response.status_code == 200
     assert response.json()["results"]["bindings"][0]["n"]["value"] == str(MAX_STRUCTURE * 2)
+
+
+def test_lexing_a_long_query_does_not_stall_the_web_process(
+        demo_store: tuple[Path, LoadReport]) -> None:
+    """A 360 KB query takes the lexer a second or more; meanwhile other requests are answered."""
+    query = "SELECT * {" + " ?s" * 120_000 + " }"
+    started = time.perf_counter()
+    analyze(query)
+    lexing = time.perf_counter() - started
+    app = create_app_for_store(demo_store[0], EndpointSettings(query_workers=1))
+    with running_server(app) as url, httpx2.Client(base_url=url, timeout=60) as client:
+        client.get("/sparql", params={"query": "ASK {}"})
+        done: dict[str, float] = {}
+
+        def long_query() -> None:
+            client.post("/sparql", content=query.encode(),
+                        headers={"content-type": "application/sparql-query"})
+            done["long"] = time.perf_counter()
+
+        thread = threading.Thread(target=long_query)
+        sent = time.perf_counter()
+        thread.start()
+        time.sleep(min(0.3, lexing / 4))
+        with httpx2.Client(base_url=url, timeout=60) as other:
+            asked = time.perf_counter()
+            assert other.get("/-/health").status_code == 200
+            answered = time.perf_counter()
+        thread.join()
+    assert done["long"] - sent > lexing * 0.8, "the long query was not lexed"
+    assert answered - asked < lexing / 2, (answered - asked, lexing)
