@@ -28,11 +28,14 @@ from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
 from loader.report import LoadReport, SourceError
+from loader.search_index import build_search_index
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
 from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
+SEARCH_INDEX = "search.sqlite"
+"""Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +158,14 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(coordinator.graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs)
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
-                       coordinator.graphs, report.to_json())
+                       coordinator.graphs, report.to_json(),
+                       {".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
@@ -222,11 +227,13 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs)
         del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
-                        "statistics": statistics}, graphs, report.to_json())
+                        "statistics": statistics}, graphs, report.to_json(),
+                       {".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
