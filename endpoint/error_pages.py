@@ -2,8 +2,8 @@
 
 Routes answer every client mistake in one JSON shape (:func:`endpoint.errors.error_response`).
 :class:`BrowserErrors` wraps the app: when a browser asks for a page (``Accept`` ranks HTML
-above JSON and the URL names no other format), a JSON error answer becomes the HTML error
-page with the same status and headers. :func:`http_error` puts Starlette's own errors (an
+above JSON and the URL names no other format ldcat serves), a JSON error answer becomes the
+HTML error page with the same status and headers. :func:`http_error` puts Starlette's own errors (an
 unrouted path, a method not allowed) into the JSON shape first.
 """
 
@@ -20,10 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from endpoint.browser_editor import prefers_html
 from endpoint.errors import error_response
+from endpoint.record_formats import HTML, format_for_media_type
 from endpoint.record_pages import STATIC_PATH, environment
 
 OTHER_SUFFIXES = (".json", ".jsonld", ".ttl", ".rdf", ".nt", ".xml", ".nq", ".trig", ".gz")
-FORMAT_PARAMETERS = ("_mediatype", "format")
 TITLES = {400: "Requête incorrecte", 404: "Page introuvable", 405: "Méthode non permise",
           406: "Format non disponible", 410: "Fiche retirée", 413: "Requête trop grande",
           429: "Trop de requêtes", 503: "Service momentanément indisponible"}
@@ -52,8 +52,17 @@ def wants_page(scope: Scope) -> bool:
     if path.endswith(OTHER_SUFFIXES):
         return False
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-    return not any(name in FORMAT_PARAMETERS and "html" not in value.lower()
+    return not any((name == "format" and value) or (name == "_mediatype" and _served(value))
                    for name, value in query)
+
+
+def _served(media_type: str) -> bool:
+    """Whether ``_mediatype`` names a format ldcat serves other than HTML (a program's ask);
+    an unknown one is a person's typing mistake and gets the page listing the alternates."""
+    record_format = format_for_media_type(media_type)
+    if record_format is not None:
+        return record_format != HTML
+    return media_type.split(";")[0].strip().lower() in ("json", "application/json")
 
 
 def error_page(status: int, problem: dict[str, Any]) -> bytes:

@@ -25,13 +25,13 @@ XML_TYPE = "application/xml; charset=utf-8"
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def sitemap_files(counts: dict[str, int],
-                  per_file: int = URLS_PER_FILE) -> list[tuple[str, int]]:
+def sitemap_files(counts: dict[str, int], per_file: int | None = None) -> list[tuple[str, int]]:
     """(kind, number) of every sub-sitemap, in order.
 
     >>> sitemap_files({"datasets": 120001, "themes": 3})
     [('datasets', 1), ('datasets', 2), ('datasets', 3), ('themes', 1)]
     """
+    per_file = per_file or URLS_PER_FILE
     return [(kind, number) for kind in SITEMAP_KINDS
             for number in range(1, -(-counts.get(kind, 0) // per_file) + 1)]
 
