@@ -171,7 +171,7 @@ def assert_inert_page(page: str) -> None:
 
 def test_home_counts_facets_and_links(http: TestClient,
                                       demo_store: tuple[Path, LoadReport]) -> None:
-    store, report = demo_store
+    store, _ = demo_store
     response = http.get("/", headers=BROWSER)
     assert response.status_code == 200
     page = response.text
@@ -213,7 +213,7 @@ def _urls(http: TestClient, path: str) -> list[tuple[str, str | None]]:
 def test_sitemap_lists_every_record_page(http: TestClient, demo_store: tuple[Path, LoadReport],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sitemap, "URLS_PER_FILE", 40)
-    store, report = demo_store
+    store, _ = demo_store
     response = http.get("/sitemap.xml")
     assert response.status_code == 200
     index = ET.fromstring(response.content)
