@@ -79,15 +79,15 @@ def build_document(repo: Repo, index: RecordIndex, generation: Generation, kind:
         versions = [_hash(index, generation, iri)]
     if not triples:
         return None
-    present = set(triples)
+    present = dict.fromkeys(triples)
     for triple in triples:
         if triple.subject == subject and triple.predicate in AGENT_LINKS \
                 and isinstance(triple.object, NamedNode):
             agent = triple.object
             versions.append(_hash(index, generation, agent.value))
             for fact in AGENT_FACTS:
-                present.update(repo.match(agent, fact, None))
-    ordered = sorted(present, key=str)
+                present.update(dict.fromkeys(repo.match(agent, fact, None)))
+    ordered = list(present)  # the store's order: stable, and no sort by N-Triples text
     return RecordDocument(iri, kind, ordered, "-".join(versions) if all(versions) else "",
                           _modified(ordered, subject))
 
