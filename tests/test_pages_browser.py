@@ -27,12 +27,12 @@ from tests.conftest import PROJECT
 from tests.test_records import DATASET
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def browser() -> Iterator[Browser]:
 class Watched:
     """A page whose console errors, page errors and failed requests are collected."""
 
-    def __init__(self, browser: Browser, javascript: bool, viewport: dict[str, int]) -> None:
+    def __init__(self, browser: Browser, javascript: bool, viewport: ViewportSize) -> None:
         self.context = browser.new_context(java_script_enabled=javascript, viewport=viewport)
         self.page: Page = self.context.new_page()
         self.problems: list[str] = []
@@ -122,7 +122,7 @@ def result_count(page: Page) -> int:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_dataset_page_renders(browser: Browser, live_server: str, artifacts: Path,
-                              viewport: dict[str, int]) -> None:
+                              viewport: ViewportSize) -> None:
     watched = Watched(browser, javascript=True, viewport=viewport)
     page = watched.page
     response = page.goto(f"{live_server}/datasets/{DATASET}")
