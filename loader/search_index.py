@@ -38,26 +38,25 @@ PREFIX adms: <http://www.w3.org/ns/adms#> PREFIX foaf: <http://xmlns.com/foaf/0.
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX ldc: <https://w3id.org/ldcat/ns#>
 """
 QUERIES = {
-    "datasets": """SELECT ?d ?title ?modified ?status WHERE { GRAPH ?d {
-        ?d a dcat:Dataset ; dct:title ?title .
-        OPTIONAL { ?d dct:modified ?modified } OPTIONAL { ?d adms:status ?status } } }""",
-    "description": "SELECT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset ; dct:description ?v } }",
-    "keyword": "SELECT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset ; dcat:keyword ?v } }",
-    "organization": "SELECT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset ; dct:publisher ?v } }",
-    "license": """SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset .
-        { ?d dct:license ?v } UNION { ?d dcat:distribution/dct:license ?v } } }""",
-    "rights": """SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset .
-        ?d dcat:distribution/dct:rights/rdfs:label ?v
-        FILTER NOT EXISTS { ?d dcat:distribution/dct:license ?any } } }""",
-    "format": """SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?d dcat:distribution ?r .
-        { ?r dct:format ?v } UNION { ?r ldc:format ?v } } }""",
+    "title": "SELECT ?d ?v WHERE { GRAPH ?d { ?d a dcat:Dataset ; dct:title ?v } }",
+    "modified": "SELECT ?d ?v WHERE { GRAPH ?d { ?d dct:modified ?v } }",
+    "status": "SELECT ?d ?v WHERE { GRAPH ?d { ?d adms:status ?v } }",
+    "description": "SELECT ?d ?v WHERE { GRAPH ?d { ?d dct:description ?v } }",
+    "keyword": "SELECT ?d ?v WHERE { GRAPH ?d { ?d dcat:keyword ?v } }",
+    "organization": "SELECT ?d ?v WHERE { GRAPH ?d { ?d dct:publisher ?v } }",
+    "license": "SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?x dct:license ?v } }",
+    "rights": "SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?x dct:rights ?r . ?r rdfs:label ?v } }",
+    "format": "SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?x dct:format ?v } }",
+    "format_text": "SELECT DISTINCT ?d ?v WHERE { GRAPH ?d { ?x ldc:format ?v } }",
     "theme": """SELECT ?d ?v WHERE { GRAPH ?d { ?v dcat:dataset ?d }
         GRAPH ?v { ?v a dcat:Catalog } FILTER(?v != ?catalog) }""",
     "names": """SELECT ?a ?v WHERE { GRAPH ?a { { ?a foaf:name ?v } UNION
         { ?a a dcat:Catalog ; dct:title ?v } } }""",
-    "modified": "SELECT ?s ?v WHERE { GRAPH ?g { ?s dct:modified ?v } }",
+    "all_modified": "SELECT ?s ?v WHERE { GRAPH ?g { ?s dct:modified ?v } }",
     "distributions": "SELECT ?r ?d WHERE { GRAPH ?d { ?d dcat:distribution ?r } }",
 }
+"""Each selects (subject or record graph, value); joins stay on Oxigraph's encoded terms, and
+rows of graphs that are not datasets are dropped in Python."""
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE datasets (id INTEGER PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL,
@@ -142,28 +141,32 @@ def _prefer_french(current: str, value: Literal | NamedNode) -> bool:
 def extract(store: Store, base_iri: str) -> dict[str, _Dataset]:
     """Every published dataset with the fields the index holds."""
     datasets: dict[str, _Dataset] = {}
-    result = store.query(_PREFIXES + QUERIES["datasets"])
-    if not isinstance(result, QuerySolutions):
-        raise TypeError("search extraction queries are SELECT queries")
-    for row in result:
-        dataset = datasets.setdefault(row["d"].value, _Dataset(row["d"].value))
-        title, modified, status = row["title"], row["modified"], row["status"]
-        if isinstance(title, Literal) and _prefer_french(dataset.title, title):
-            dataset.title = title.value
-        if modified is not None:
-            dataset.modified = max(dataset.modified, modified.value)
-        if status is not None and status.value.endswith("/Deprecated"):
-            dataset.archived = True
+    for iri, title, term in _rows(store, "title"):
+        dataset = datasets.setdefault(iri, _Dataset(iri))
+        if _prefer_french(dataset.title, term):
+            dataset.title = title
+    for iri, value, _ in _rows(store, "modified"):
+        if iri in datasets:
+            datasets[iri].modified = max(datasets[iri].modified, value)
+    for iri, value, _ in _rows(store, "status"):
+        if iri in datasets and value.endswith("/Deprecated"):
+            datasets[iri].archived = True
     for iri, text, term in _rows(store, "description"):
         if iri in datasets and _prefer_french(datasets[iri].description, term):
             datasets[iri].description = text
     for iri, keyword, _ in _rows(store, "keyword"):
         if iri in datasets:
             datasets[iri].keywords.append(keyword)
-    for facet in ("organization", "license", "rights", "format", "theme"):
-        for iri, value, _ in _rows(store, facet, f"{base_iri}/catalog"):
+    for query, facet in (("organization", "organization"), ("license", "license"),
+                         ("format", "format"), ("format_text", "format"), ("theme", "theme")):
+        for iri, value, _ in _rows(store, query, f"{base_iri}/catalog"):
             if iri in datasets:
-                datasets[iri].values["license" if facet == "rights" else facet].add(value)
+                datasets[iri].values[facet].add(value)
+    for iri, label, _ in _rows(store, "rights"):  # a rights statement stands in for a licence
+        if iri in datasets and not datasets[iri].values["license"]:
+            datasets[iri].values["rights"].add(label)
+    for dataset in datasets.values():
+        dataset.values["license"] |= dataset.values.pop("rights", set())
     return datasets
 
 
@@ -198,7 +201,7 @@ class _FacetTable:
 def _pages(store: Store, base_iri: str, graphs: dict[str, GraphEntry]) -> list[tuple[str, str,
                                                                                      str | None]]:
     modified: dict[str, str] = {}
-    for iri, value, _ in _rows(store, "modified"):
+    for iri, value, _ in _rows(store, "all_modified"):
         if iri.startswith(base_iri + "/"):
             modified[iri] = max(modified.get(iri, ""), value)
     records = [(entry.kind, iri) for iri, entry in graphs.items() if entry.kind in SITEMAP_KINDS]
