@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 from loadgen import LoadResult, Request, run_asyncio, run_wrk, wrk_path
 from measure import PROJECT, append_to_benchmarks
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 from rdflib import BNode as RdfBNode
 from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
@@ -209,9 +209,9 @@ def agreement(ldcat: Server, oxigraph: Server, base: str, iris: list[str]) -> li
         _, ours = _get(f"http://127.0.0.1:{ldcat.port}{iri[len(base):]}", TURTLE_ACCEPT)
         _, theirs = _get(f"{oxigraph.url}?query={quote(construct(iri), safe='')}",
                          TURTLE_ACCEPT)
-        mine = {str(t) for t in parse(ours, format=RdfFormat.TURTLE) if isinstance(t, Triple)}
-        other = {str(t) for t in restore_datatypes(  # what ldcat puts back on every way out
-            [t for t in parse(theirs, format=RdfFormat.TURTLE) if isinstance(t, Triple)])}
+        mine = {str(t.triple) for t in parse(ours, format=RdfFormat.TURTLE)}
+        other = {str(t.triple) for t in restore_datatypes(  # ldcat puts them back everywhere
+            list(parse(theirs, format=RdfFormat.TURTLE)))}
         if not other or not other <= mine:
             problems.append(iri)
     return problems

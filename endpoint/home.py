@@ -7,6 +7,7 @@ no query. Without an index yet (an older generation being indexed), the facets a
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -59,7 +60,8 @@ async def home(request: Request) -> Response:
         return error_response(503, "no_generation", "nothing has been published yet")
     indexes: SearchIndexes = request.app.state.search_indexes
     try:
-        totals = indexes.get(generation).facet_totals()
+        index = await run_in_threadpool(indexes.get, generation)
+        totals = await run_in_threadpool(index.facet_totals)
         pending = False
     except IndexPending:
         totals, pending = {}, True

@@ -113,6 +113,7 @@ class SearchIndex:
         self.base_iri = str(connection.execute(
             "SELECT value FROM meta WHERE key = 'base_iri'").fetchone()[0])
         self._totals: dict[str, list[FacetCount]] | None = None
+        self._page_counts: dict[str, int] | None = None
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -202,9 +203,11 @@ class SearchIndex:
         return hits
 
     def page_counts(self) -> dict[str, int]:
-        """Record pages per kind (for the sitemap index)."""
-        return dict(self._connection().execute(
-            "SELECT kind, COUNT(*) FROM pages GROUP BY kind").fetchall())
+        """Record pages per kind (for the sitemap index; counted once)."""
+        if self._page_counts is None:
+            self._page_counts = dict(self._connection().execute(
+                "SELECT kind, COUNT(*) FROM pages GROUP BY kind").fetchall())
+        return self._page_counts
 
     def pages(self, kind: str, offset: int, limit: int) -> list[tuple[str, str | None]]:
         """(path, lastmod) of the ``kind`` record pages from ``offset``, in path order."""

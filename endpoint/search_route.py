@@ -61,14 +61,15 @@ def page_format(request: Request, suffix: str | None) -> str:
     return "html" if chosen == "text/html" else "json"
 
 
-def index_or_error(request: Request) -> tuple[Generation, SearchIndex] | Response:
-    """The published generation and its search index, or the 503 that says why not."""
+async def index_or_error(request: Request) -> tuple[Generation, SearchIndex] | Response:
+    """The published generation and its search index, or the 503 that says why not (opening
+    an index reads its facet links: done in a worker thread, off the event loop)."""
     generation = request.app.state.repo.generation()
     if generation is None:
         return error_response(503, "no_generation", "nothing has been published yet")
     indexes: SearchIndexes = request.app.state.search_indexes
     try:
-        return generation, indexes.get(generation)
+        return generation, await run_in_threadpool(indexes.get, generation)
     except IndexPending as pending:
         response = error_response(503, "index_building", str(pending))
         response.headers["retry-after"] = RETRY_AFTER
@@ -146,7 +147,7 @@ async def search(request: Request) -> Response:
         query = parse_search(request.query_params.multi_items())
     except SearchParamError as problem:
         return error_response(400, "bad_parameter", str(problem))
-    found = index_or_error(request)
+    found = await index_or_error(request)
     if isinstance(found, Response):
         return found
     generation, index = found

@@ -42,7 +42,7 @@ def _xml(lines: list[str]) -> bytes:
 
 async def sitemap_index(request: Request) -> Response:
     """The sitemap index."""
-    found = index_or_error(request)
+    found = await index_or_error(request)
     if isinstance(found, Response):
         return found
     generation, index = found
@@ -63,11 +63,12 @@ async def sitemap_index(request: Request) -> Response:
 async def sitemap_file(request: Request) -> Response:
     """One sub-sitemap: up to :data:`URLS_PER_FILE` record pages of one kind."""
     kind, number = request.path_params["kind"], request.path_params["number"]
-    found = index_or_error(request)
+    found = await index_or_error(request)
     if isinstance(found, Response):
         return found
     generation, index = found
-    if kind not in SITEMAP_KINDS or (kind, number) not in sitemap_files(index.page_counts()):
+    counts = await run_in_threadpool(index.page_counts)
+    if kind not in SITEMAP_KINDS or (kind, number) not in sitemap_files(counts):
         return error_response(404, "not_found", f"no sitemap-{kind}-{number}.xml")
     headers = {"etag": entity_tag("sitemap", generation.id, kind, str(number)),
                "cache-control": "public, max-age=3600"}
