@@ -158,7 +158,8 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(coordinator.graphs))
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs)
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
+                           options.progress)
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
@@ -227,7 +228,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(graphs))
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs)
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,

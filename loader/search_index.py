@@ -25,8 +25,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+from tqdm import tqdm
 
 from loader.generations import GraphEntry
 
@@ -118,8 +120,8 @@ class _Dataset:
     values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
-def _rows(store: Store, name: str,
-          catalog: str = "") -> Iterator[tuple[str, str, Literal | NamedNode]]:
+def _rows(store: Store, name: str, catalog: str = "",
+          bar: tqdm[Any] | None = None) -> Iterator[tuple[str, str, Literal | NamedNode]]:
     """(subject IRI, value text, value term) of extraction query ``name``."""
     query = _PREFIXES + QUERIES[name]
     if catalog:
@@ -132,37 +134,40 @@ def _rows(store: Store, name: str,
         subject, value = row[variables[0]], row[variables[1]]
         if isinstance(subject, NamedNode) and isinstance(value, Literal | NamedNode):
             yield subject.value, value.value, value
+    if bar is not None:
+        bar.update(1)
 
 
 def _prefer_french(current: str, value: Literal | NamedNode) -> bool:
     return not current or (isinstance(value, Literal) and value.language == "fr")
 
 
-def extract(store: Store, base_iri: str) -> dict[str, _Dataset]:
+def extract(store: Store, base_iri: str,
+            bar: tqdm[Any] | None = None) -> dict[str, _Dataset]:
     """Every published dataset with the fields the index holds."""
     datasets: dict[str, _Dataset] = {}
-    for iri, title, term in _rows(store, "title"):
+    for iri, title, term in _rows(store, "title", bar=bar):
         dataset = datasets.setdefault(iri, _Dataset(iri))
         if _prefer_french(dataset.title, term):
             dataset.title = title
-    for iri, value, _ in _rows(store, "modified"):
+    for iri, value, _ in _rows(store, "modified", bar=bar):
         if iri in datasets:
             datasets[iri].modified = max(datasets[iri].modified, value)
-    for iri, value, _ in _rows(store, "status"):
+    for iri, value, _ in _rows(store, "status", bar=bar):
         if iri in datasets and value.endswith("/Deprecated"):
             datasets[iri].archived = True
-    for iri, text, term in _rows(store, "description"):
+    for iri, text, term in _rows(store, "description", bar=bar):
         if iri in datasets and _prefer_french(datasets[iri].description, term):
             datasets[iri].description = text
-    for iri, keyword, _ in _rows(store, "keyword"):
+    for iri, keyword, _ in _rows(store, "keyword", bar=bar):
         if iri in datasets:
             datasets[iri].keywords.append(keyword)
     for query, facet in (("organization", "organization"), ("license", "license"),
                          ("format", "format"), ("format_text", "format"), ("theme", "theme")):
-        for iri, value, _ in _rows(store, query, f"{base_iri}/catalog"):
+        for iri, value, _ in _rows(store, query, f"{base_iri}/catalog", bar):
             if iri in datasets:
                 datasets[iri].values[facet].add(value)
-    for iri, label, _ in _rows(store, "rights"):  # a rights statement stands in for a licence
+    for iri, label, _ in _rows(store, "rights", bar=bar):  # stands in for a missing licence
         if iri in datasets and not datasets[iri].values["license"]:
             datasets[iri].values["rights"].add(label)
     for dataset in datasets.values():
@@ -198,28 +203,36 @@ class _FacetTable:
         return identifier
 
 
-def _pages(store: Store, base_iri: str, graphs: dict[str, GraphEntry]) -> list[tuple[str, str,
-                                                                                     str | None]]:
+def _pages(store: Store, base_iri: str, graphs: dict[str, GraphEntry],
+           bar: tqdm[Any] | None = None) -> list[tuple[str, str, str | None]]:
     modified: dict[str, str] = {}
-    for iri, value, _ in _rows(store, "all_modified"):
+    for iri, value, _ in _rows(store, "all_modified", bar=bar):
         if iri.startswith(base_iri + "/"):
             modified[iri] = max(modified.get(iri, ""), value)
     records = [(entry.kind, iri) for iri, entry in graphs.items() if entry.kind in SITEMAP_KINDS]
-    records += [("resources", iri) for iri, _, _ in _rows(store, "distributions")
+    records += [("resources", iri) for iri, _, _ in _rows(store, "distributions", bar=bar)
                 if iri.startswith(base_iri + "/resources/")]
     return sorted((kind, iri[len(base_iri):], modified.get(iri)) for kind, iri in records)
 
 
 def build_search_index(store: Store, path: Path, base_iri: str,
-                       graphs: dict[str, GraphEntry]) -> None:
+                       graphs: dict[str, GraphEntry], progress: bool = False) -> None:
     """Write the search index of the generation in ``store`` to ``path``, atomically.
 
     ``graphs`` is the generation's record-graph index (kinds for the sitemap's page list).
     The file appears whole or not at all: it is built under a temporary name, then renamed.
+    ``progress`` shows a bar of its steps (on the full catalogue the extraction takes minutes).
     """
-    datasets = sorted(extract(store, base_iri).values(),
+    with tqdm(total=len(QUERIES) + 1, desc="search index", unit=" steps",
+              disable=not progress) as bar:
+        _build(store, path, base_iri, graphs, bar)
+
+
+def _build(store: Store, path: Path, base_iri: str, graphs: dict[str, GraphEntry],
+           bar: tqdm[Any]) -> None:
+    datasets = sorted(extract(store, base_iri, bar).values(),
                       key=lambda item: (item.modified, item.iri), reverse=True)
-    labels = {iri: name for iri, name, _ in _rows(store, "names")}
+    labels = {iri: name for iri, name, _ in _rows(store, "names", bar=bar)}
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     temporary.unlink(missing_ok=True)
     connection = sqlite3.connect(temporary)
@@ -243,11 +256,12 @@ def build_search_index(store: Store, path: Path, base_iri: str,
         connection.executemany("INSERT INTO dataset_facets VALUES (?, ?)", links)
         connection.execute("CREATE INDEX dataset_facets_by_dataset ON dataset_facets (dataset)")
         connection.executemany("INSERT INTO pages VALUES (?, ?, ?)",
-                               _pages(store, base_iri, graphs))
+                               _pages(store, base_iri, graphs, bar))
         connection.execute("CREATE INDEX pages_by_kind ON pages (kind, path)")
         connection.execute("INSERT INTO meta VALUES ('base_iri', ?)", (base_iri,))
         connection.execute("INSERT INTO fulltext (fulltext) VALUES ('optimize')")
         connection.commit()
+        bar.update(1)
     except BaseException:
         connection.close()
         temporary.unlink(missing_ok=True)
