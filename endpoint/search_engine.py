@@ -2,9 +2,11 @@
 
 The index file is opened read-only and immutable (it never changes once written). The facet
 links are read into memory once (a tuple of value ids per dataset), so filtering and facet
-counts are plain Python over the matching datasets, and the counts of the unfiltered
-catalogue (the home page's) are computed once. Ranking is FTS5's BM25 with titles weighing
-most, then keywords, then descriptions; without words, the most recently modified first.
+counts are plain Python over the matching datasets; the counts of the unfiltered
+catalogue (the home page's) are computed once, and the matches and counts of the last few
+searches are kept, so that paging through a search costs one page's rows. Ranking is FTS5's
+BM25 with titles weighing most, then keywords, then descriptions; without words, the most
+recently modified first.
 
 Thread-safe: each thread gets its own SQLite connection.
 """
@@ -13,10 +15,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import Counter
-from collections.abc import Iterable
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 
 from endpoint.labels import vocabulary_label
@@ -89,9 +92,11 @@ class SearchResult:
 class SearchIndex:
     """A generation's search index (see module docstring)."""
 
-    def __init__(self, path: Path, facet_limit: int = 10) -> None:
+    def __init__(self, path: Path, facet_limit: int = 10, recent_searches: int = 32) -> None:
         self.path = path
         self.facet_limit = facet_limit
+        self.recent_searches = recent_searches
+        """Searches whose matches and counts are kept (the next pages of a search are cheap)."""
         self._local = threading.local()
         connection = self._connection()
         self.values: dict[int, FacetValue] = {}
@@ -105,6 +110,8 @@ class SearchIndex:
         self.archived = bytearray(count + 1)
         for (identifier,) in connection.execute("SELECT id FROM datasets WHERE archived"):
             self.archived[identifier] = 1
+        self.current = bytes(1 - flag for flag in self.archived)
+        """1 for every dataset not archived (``archived`` has 1 for the others)."""
         links: list[list[int]] = [[] for _ in range(count + 1)]
         for dataset, value in connection.execute("SELECT dataset, value FROM dataset_facets"):
             links[dataset].append(value)
@@ -113,6 +120,10 @@ class SearchIndex:
         self.base_iri = str(connection.execute(
             "SELECT value FROM meta WHERE key = 'base_iri'").fetchone()[0])
         self._totals: dict[str, list[FacetCount]] | None = None
+        self._all: array[int] | None = None
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[tuple[str | None, str, tuple[int, ...], str],
+                                  tuple[array[int], dict[str, list[FacetCount]]]] = OrderedDict()
         self._page_counts: dict[str, int] | None = None
 
     def _connection(self) -> sqlite3.Connection:
@@ -138,19 +149,40 @@ class SearchIndex:
                 required.append(value.id)
         if unknown:
             return SearchResult(query, 0, [], self._counts([], required), unknown)
-        candidates = self._candidates(match, query.sort, required, query.archived)
-        start = (query.page - 1) * query.page_size
-        hits = self._hits(candidates[start:start + query.page_size])
         if match is None and not required and query.archived == "exclude":
-            facets = self.facet_totals()
+            candidates, facets = self._everything(), self.facet_totals()
         else:
-            facets = self._counts(candidates, required)
+            candidates, facets = self._matching(match, query.sort, tuple(sorted(required)),
+                                                query.archived)
+        start = (query.page - 1) * query.page_size
+        hits = self._hits(list(candidates[start:start + query.page_size]))
         return SearchResult(query, len(candidates), hits, facets)
+
+    def _matching(self, match: str | None, sort: str, required: tuple[int, ...],
+                  archived: str) -> tuple[array[int], dict[str, list[FacetCount]]]:
+        """The matching datasets in order and their facet counts, kept for the next pages."""
+        key = (match, sort, required, archived)
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        candidates = array("I", self._candidates(match, sort, list(required), archived))
+        found = (candidates, self._counts(candidates, list(required)))
+        with self._lock:
+            self._recent[key] = found
+            while len(self._recent) > self.recent_searches:
+                self._recent.popitem(last=False)
+        return found
+
+    def _everything(self) -> array[int]:
+        if self._all is None:
+            self._all = array("I", self._candidates(None, "modified", [], "exclude"))
+        return self._all
 
     def facet_totals(self) -> dict[str, list[FacetCount]]:
         """The facet counts of every dataset not archived (computed once)."""
         if self._totals is None:
-            self._totals = self._counts(self._candidates(None, "modified", [], "exclude"), [])
+            self._totals = self._counts(self._everything(), [])
         return self._totals
 
     def _candidates(self, match: str | None, sort: str, required: list[int],
@@ -161,17 +193,16 @@ class SearchIndex:
             order = RANK if sort == "relevance" else "rowid"
             ordered = [row[0] for row in self._connection().execute(
                 f"SELECT rowid FROM fulltext WHERE fulltext MATCH ? ORDER BY {order}", (match,))]
-        flags, values_of = self.archived, self.values_of
-        wanted = {"exclude": 0, "only": 1}.get(archived)
+        if archived != "include":
+            keep = self.current if archived == "exclude" else self.archived
+            ordered = compress(ordered, map(keep.__getitem__, ordered))
         if required:
-            need = set(required)
-            return [dataset for dataset in ordered if need.issubset(values_of[dataset])
-                    and (wanted is None or flags[dataset] == wanted)]
-        if wanted is None:
-            return list(ordered)
-        return [dataset for dataset in ordered if flags[dataset] == wanted]
+            need, values_of = set(required), self.values_of
+            return [dataset for dataset in ordered if need.issubset(values_of[dataset])]
+        return list(ordered)
 
-    def _counts(self, candidates: list[int], required: list[int]) -> dict[str, list[FacetCount]]:
+    def _counts(self, candidates: Sequence[int],
+                required: list[int]) -> dict[str, list[FacetCount]]:
         counts = Counter(chain.from_iterable(map(self.values_of.__getitem__, candidates)))
         result: dict[str, list[FacetCount]] = {facet: [] for facet in FACETS}
         for identifier, count in counts.most_common():
