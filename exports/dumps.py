@@ -21,7 +21,15 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, cast
 
-from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple, serialize
+from pyoxigraph import (
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    serialize,
+)
 
 from exports.dcat_ap2 import to_dcat_ap_2
 from loader.repo import Snapshot
@@ -35,7 +43,24 @@ BATCH = 20_000
 PROFILES = ("dcat-ap-3", "dcat-ap-2.1.1", "hvd")
 """``dcat-ap-3``: the catalogue as published; ``dcat-ap-2.1.1``: down-converted for harvesters
 that ingest 2.1.1 (:mod:`exports.dcat_ap2`); ``hvd``: the high-value datasets only, with their
-distributions, the data services declared HVD, the root catalogue and the agents they name."""
+distributions, the data services declared HVD, the root catalogue and the agents they name.
+Each thematic catalogue has one more, ``theme-{slug}`` (:func:`theme_profile`)."""
+
+THEME_PROFILE = "theme-"
+
+
+def theme_profile(slug: str) -> str:
+    """The dump profile of the thematic catalogue ``slug``: that catalogue, its datasets with
+    their distributions, the root catalogue and the agents they name (DCAT-AP 3)."""
+    return THEME_PROFILE + slug
+
+
+def check_profile(profile: str) -> None:
+    """``ValueError`` unless ``profile`` is one of :data:`PROFILES` or a theme's."""
+    if profile not in PROFILES and not (profile.startswith(THEME_PROFILE)
+                                        and len(profile) > len(THEME_PROFILE)):
+        raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)} or "
+                         f"{THEME_PROFILE}SLUG")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,17 +247,53 @@ def _write_lines(snapshot: Snapshot, out: IO[bytes], drop_graph: bool) -> None:
     lines.close()
 
 
+def theme_graphs(store: Store, theme: str) -> list[NamedNode]:
+    """The record graphs of thematic catalogue ``theme`` (an IRI): its own, its datasets',
+    the root catalogue's with its other parts (the root names them: ``dct:hasPart`` needs
+    them typed) and those of the agents its datasets name.
+
+    The IRI goes into the query as a validated term (``NamedNode`` refuses anything that is
+    not an IRI), never as raw text; ``ValueError`` if it is not one.
+    """
+    node = str(NamedNode(theme))
+    query = f"""SELECT DISTINCT ?g WHERE {{
+      {{ GRAPH ?g {{ ?g a <{DCAT.Catalog}> }} FILTER(?g = {node}) }}
+      UNION {{ GRAPH ?g {{ {node} <{DCAT.dataset}> ?g }} }}
+      UNION {{ GRAPH {node} {{ {node} <{DCT.isPartOf}> ?g }} }}
+      UNION {{ GRAPH {node} {{ {node} <{DCT.isPartOf}> ?root }}
+               GRAPH ?g {{ ?g <{DCT.isPartOf}> ?root }} }}
+      UNION {{ GRAPH ?d {{ {node} <{DCAT.dataset}> ?d . ?d <{DCT.publisher}>|<{DCT.creator}> ?g }}
+               GRAPH ?g {{ ?g ?p ?o }} }}
+    }} ORDER BY ?g"""
+    result = store.query(query)
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("the theme selection is a SELECT")
+    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+
+
+def _selection(snapshot: Snapshot, profile: str) -> list[NamedNode] | None:
+    """The record graphs a profile's dumps hold (``None``: all of them)."""
+    if profile == "hvd":
+        return hvd_graphs(snapshot.store)
+    if profile.startswith(THEME_PROFILE):
+        slug = profile[len(THEME_PROFILE):]
+        graphs = theme_graphs(snapshot.store, f"{snapshot.generation.base_iri}/themes/{slug}")
+        if not graphs:
+            raise ValueError(f"no thematic catalogue {slug!r} is published")
+        return graphs
+    return None
+
+
 def write_dump(snapshot: Snapshot, dump: DumpFormat, folder: Path,
                profile: str = "dcat-ap-3") -> DumpFile:
     """Write ``dump`` of the ``snapshot`` generation in ``profile`` into ``folder``
     atomically; its size and checksum."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)}")
+    check_profile(profile)
     folder.mkdir(parents=True, exist_ok=True)
     name = dump.file_name(profile)
     final = folder / name
     temporary = folder / f".{name}.tmp-{os.getpid()}"
-    graphs = hvd_graphs(snapshot.store) if profile == "hvd" else None
+    graphs = _selection(snapshot, profile)
     try:
         with temporary.open("wb") as raw:
             hashing = _HashingFile(raw)
