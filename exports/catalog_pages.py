@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
 from loader.mapping.iris import path_segment
-from ontology.datatypes import restore_datatypes
+from loader.repo import Snapshot
 from ontology.namespaces import DCAT, DCATAP, DCT, EU_FILE_TYPE, HVD_LEGISLATION, HYDRA, RDF, XSD
 
 DEFAULT_PAGE_SIZE = 100
@@ -148,42 +148,50 @@ class CatalogPage:
     page_iri: str
 
 
-def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int) -> str:
-    parameters = {"page": str(page), "page_size": str(request.page_size),
-                  **request.filters.parameters(), "generation": generation_id}
-    return f"{base_iri}/catalog?{urlencode(parameters)}"
+ROOT = "/catalog"
+"""The path of the root catalogue; a thematic catalogue's is ``/themes/{slug}``."""
 
 
-def build_page(store: Store, generation_id: str, base_iri: str, request: PageRequest,
-               index: CatalogIndex) -> CatalogPage:
-    """One page: the root catalogue's graph, the page's dataset graphs, the Hydra view."""
-    datasets = index.datasets(store, generation_id, base_iri, request.filters)
+def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int,
+             path: str = ROOT) -> str:
+    """The absolute IRI of ``page`` of the walk ``request`` (of the catalogue at ``path``)."""
+    filters = request.filters.parameters()
+    if path != ROOT:
+        filters.pop("theme", None)  # a thematic catalogue's path already says it
+    parameters = {"page": str(page), "page_size": str(request.page_size), **filters,
+                  "generation": generation_id}
+    return f"{base_iri}{path}?{urlencode(parameters)}"
+
+
+def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex,
+               path: str = ROOT) -> CatalogPage:
+    """One page of the catalogue at ``path`` (the root one, or a thematic one whose slug is
+    ``request.filters.theme``): its own graph, the page's dataset graphs, the Hydra view."""
+    generation_id, base_iri = snapshot.generation.id, snapshot.generation.base_iri
+    datasets = index.datasets(snapshot.store, generation_id, base_iri, request.filters)
     last = max(1, -(-len(datasets) // request.page_size))
     if request.page > last:
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
-    graphs = [f"{base_iri}/catalog", *datasets[start:start + request.page_size]]
-    quads: list[Quad] = []
-    for graph in graphs:
-        quads.extend(store.quads_for_pattern(None, None, None, NamedNode(graph)))
-    triples = [q.triple for q in restore_datatypes(quads) if isinstance(q, Quad)]
-    catalog = NamedNode(f"{base_iri}/catalog")
-    view = NamedNode(page_iri(base_iri, generation_id, request, request.page))
+    graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
+    triples = [quad.triple for graph in graphs for quad in snapshot.record_quads(graph)]
+    catalog = NamedNode(f"{base_iri}{path}")
+
+    def link(page: int) -> NamedNode:
+        return NamedNode(page_iri(base_iri, generation_id, request, page, path))
+
+    view = link(request.page)
     triples += [
         Triple(catalog, NamedNode(RDF.type), NamedNode(HYDRA.Collection)),
         Triple(catalog, NamedNode(HYDRA.totalItems),
                Literal(str(len(datasets)), datatype=NamedNode(XSD.integer))),
         Triple(catalog, NamedNode(HYDRA.view), view),
         Triple(view, NamedNode(RDF.type), NamedNode(HYDRA.PartialCollectionView)),
-        Triple(view, NamedNode(HYDRA.first),
-               NamedNode(page_iri(base_iri, generation_id, request, 1))),
-        Triple(view, NamedNode(HYDRA.last),
-               NamedNode(page_iri(base_iri, generation_id, request, last))),
+        Triple(view, NamedNode(HYDRA.first), link(1)),
+        Triple(view, NamedNode(HYDRA.last), link(last)),
     ]
     if request.page > 1:
-        triples.append(Triple(view, NamedNode(HYDRA.previous), NamedNode(
-            page_iri(base_iri, generation_id, request, request.page - 1))))
+        triples.append(Triple(view, NamedNode(HYDRA.previous), link(request.page - 1)))
     if request.page < last:
-        triples.append(Triple(view, NamedNode(HYDRA.next), NamedNode(
-            page_iri(base_iri, generation_id, request, request.page + 1))))
+        triples.append(Triple(view, NamedNode(HYDRA.next), link(request.page + 1)))
     return CatalogPage(triples, len(datasets), view.value)

@@ -55,6 +55,10 @@ class QuadTarget(Protocol):
     def write(self, graph: str, data: bytes) -> None:
         """Add a block of N-Quads belonging to record graph ``graph``."""
 
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Note a block of ``graph`` that a worker wrote into a part file (name, offset,
+        length)."""
+
     def part_loader(self) -> AbstractContextManager[PartLoader] | None:
         """A loader for part files written by worker processes, or ``None`` if unsupported."""
 
@@ -208,7 +212,7 @@ class Coordinator:
             return
         self.report.published[kind] += 1
         graph_kind = "datasets" if kind == "resources" else kind
-        self._add(mapped.graph, graph_kind, mapped.text, mapped.hash)
+        self._add(mapped.graph, graph_kind, mapped.text, mapped.hash, mapped.extent)
         if kind == "datasets":
             self._note_dataset(mapped)
         elif mapped.agent is not None:
@@ -239,9 +243,12 @@ class Coordinator:
         elif owner_id:
             self.users.setdefault(owner_id, owner_name or owner_id)
 
-    def _add(self, graph: str, kind: str, data: bytes, digest: int) -> None:
+    def _add(self, graph: str, kind: str, data: bytes, digest: int,
+             extent: tuple[str, int, int] | None = None) -> None:
         if data:
             self.target.write(graph, data)
+        elif extent is not None:
+            self.target.locate(graph, extent)
         entry = self.graphs.get(graph)
         total = digest if entry is None else (entry.hash + digest) % HASH_MODULUS
         self.graphs[graph] = GraphEntry(kind, total)

@@ -27,10 +27,12 @@ from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
+from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
 from loader.search_index import build_search_index
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
+from ontology.datatypes import restore_datatypes
 from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
@@ -55,7 +57,8 @@ class LoadOptions:
 
 class StoreTarget:
     """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, or as part
-    files written by workers (:func:`~loader.parts.part_loader`)."""
+    files written by workers (:func:`~loader.parts.part_loader`); keeps every record's text
+    (:mod:`loader.record_text`)."""
 
     FLUSH_BYTES = 64 << 20
 
@@ -63,11 +66,13 @@ class StoreTarget:
         self.store = store
         self.folder = folder
         self.load_threads = load_threads
+        self.text = RecordTextWriter(folder / "text")
         self.buffer: list[bytes] = []
         self.buffered = 0
 
     def write(self, graph: str, data: bytes) -> None:
         """Buffer a block; bulk-load when the buffer is large."""
+        self.text.append(graph, data)
         self.buffer.append(data)
         self.buffered += len(data)
         if self.buffered >= self.FLUSH_BYTES:
@@ -80,9 +85,13 @@ class StoreTarget:
             self.buffer.clear()
             self.buffered = 0
 
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Note a block a worker wrote (the part file is kept once loaded)."""
+        self.text.locate(graph, *extent)
+
     def part_loader(self) -> AbstractContextManager[PartLoader]:
         """A loader thread for the part files worker processes write."""
-        return part_loader(self.store, self.folder, self.load_threads)
+        return part_loader(self.store, self.folder, self.load_threads, keep=self.text.adopt)
 
 
 class GraphCollector:
@@ -94,6 +103,10 @@ class GraphCollector:
     def write(self, graph: str, data: bytes) -> None:
         """Append a block to its graph."""
         self.blocks.setdefault(graph, []).append(data)
+
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Never called: updates map in this process."""
+        raise RuntimeError("an update maps in-process; no part files to locate")
 
     def part_loader(self) -> None:
         """Updates replace graph by graph, in this process."""
@@ -160,13 +173,14 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         statistics = compute_statistics(store, len(coordinator.graphs))
         build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
                            options.progress)
+        target.text.finish(coordinator.graphs)
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
-                       coordinator.graphs, report.to_json(),
-                       {".search.sqlite": staging / SEARCH_INDEX})
+                       coordinator.graphs, report.to_json(), text=staging / "text",
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
@@ -183,14 +197,34 @@ def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphColl
         entry = coordinator.graphs.get(graph)
         if entry is None or entry.kind != "datasets":
             continue
-        kept = [quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
-                if quad.predicate == distribution
-                or str(quad.subject).startswith(f"<{resources_prefix}")]
+        kept = restore_datatypes(
+            quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
+            if quad.predicate == distribution
+            or str(quad.subject).startswith(f"<{resources_prefix}"))
         if kept:
             data = serialize(kept, format=RdfFormat.N_QUADS) or b""
             blocks.append(data)
             coordinator.graphs[graph] = GraphEntry(
                 entry.kind, (entry.hash + content_hash(data)) % HASH_MODULUS)
+
+
+def _update_text(layout: StoreLayout, parent: Generation, folder: Path,
+                 graphs: dict[str, GraphEntry], collector: GraphCollector) -> Path | None:
+    """The records' text of an update: the parent's kept records (files hard-linked) and the
+    replaced ones; ``None`` when the parent has no text (readers use the store)."""
+    parent_text = RecordText.open(layout.text_dir(parent.id))
+    if parent_text is None:
+        return None
+    try:
+        writer = RecordTextWriter(folder)
+        writer.inherit(parent_text, (graph for graph in graphs
+                                     if graph not in collector.blocks))
+        for graph, blocks in collector.blocks.items():
+            writer.append(graph, b"".join(blocks))
+        writer.finish(graphs)
+    finally:
+        parent_text.close()
+    return folder
 
 
 def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base_iri: str,
@@ -230,11 +264,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         statistics = compute_statistics(store, len(graphs))
         build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
+        text = _update_text(layout, parent, staging / "text", graphs, collector)
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
-                        "statistics": statistics}, graphs, report.to_json(),
-                       {".search.sqlite": staging / SEARCH_INDEX})
+                        "statistics": statistics}, graphs, report.to_json(), text=text,
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
