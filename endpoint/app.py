@@ -29,7 +29,7 @@ from endpoint.records import record
 from endpoint.search_indexes import SearchIndexes
 from endpoint.search_route import search
 from endpoint.settings import EndpointSettings
-from endpoint.sitemap import sitemap_file, sitemap_index
+from endpoint.sitemap import robots, sitemap_file, sitemap_index
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
 from exports.catalog_pages import CatalogIndex
@@ -76,6 +76,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/search", search),
         Route("/search.{suffix:str}", search),
         Route("/sitemap.xml", sitemap_index),
+        Route("/robots.txt", robots),
         Route("/sitemap-{kind:str}-{number:int}.xml", sitemap_file),
         Route("/-/profiles", profiles_page),
         Route("/-/context.jsonld", context_document),

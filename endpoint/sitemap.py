@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from endpoint.conditional import entity_tag, is_not_modified
 from endpoint.errors import error_response
@@ -83,3 +83,15 @@ async def sitemap_file(request: Request) -> Response:
         lines.append(f"<url><loc>{base}{escape(path)}</loc>{modified}</url>")
     lines.append("</urlset>")
     return Response(_xml(lines), headers={**headers, "content-type": XML_TYPE})
+
+
+async def robots(request: Request) -> Response:
+    """``/robots.txt``: where the sitemap is; the query endpoint and search results (an endless
+    space of parameter combinations) are left to people."""
+    generation = request.app.state.repo.generation()
+    base = generation.base_iri if generation is not None else ""
+    lines = ["User-agent: *", "Disallow: /sparql", "Disallow: /search", ""]
+    if base:
+        lines.append(f"Sitemap: {base}/sitemap.xml")
+    return PlainTextResponse("\n".join(lines) + "\n",
+                             headers={"cache-control": "public, max-age=3600"})

@@ -237,6 +237,9 @@ def test_sitemap_lists_every_record_page(http: TestClient, demo_store: tuple[Pat
     assert all(lastmod and re.fullmatch(r"\d{4}-\d{2}-\d{2}", lastmod) for lastmod in dated)
     for loc in locations[:: max(1, len(locations) // 15)]:
         assert http.get(loc.removeprefix(BASE), headers=BROWSER).status_code == 200, loc
+    robots = http.get("/robots.txt").text.splitlines()
+    assert f"Sitemap: {BASE}/sitemap.xml" in robots
+    assert "Disallow: /search" in robots
     assert_error(http.get("/sitemap-datasets-3.xml"), 404, "not_found")
     assert_error(http.get("/sitemap-secrets-1.xml"), 404, "not_found")
 
