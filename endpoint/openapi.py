@@ -230,6 +230,30 @@ def _catalog_parameters(*, suffix: bool = False) -> list[Json]:
     ]
 
 
+def _search_parameters(*, suffix: bool = False) -> list[Json]:
+    """``/search``'s parameters (see :mod:`endpoint.search_params`); any other is a 400."""
+    mediatype = [] if suffix else [
+        _query("_mediatype", "html or json (or their media types), overriding Accept.",
+               {"type": "string", "enum": ["html", "json", "text/html", "application/json"]},
+               empty=True)]
+    facet = {"type": "array", "items": {"type": "string"}}
+    return [
+        _query("q", "Words to find (\"a phrase\", -excluded)."),
+        *(_query(name, f"Only datasets with this {name} (repeatable: all must hold).", facet,
+                 style="form", explode=True)
+          for name in ("organization", "license", "format", "theme")),
+        _query("archived", "Archived datasets: exclude (default), include or only.",
+               {"type": "string", "enum": ["exclude", "include", "only"]}, empty=True),
+        _query("sort", "relevance (default with words) or modified.",
+               {"type": "string", "enum": ["relevance", "modified"]}, empty=True),
+        _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1,
+                                                "maximum": 10_000}),
+        _query("page_size", "Results per page (default 20, at most 100).",
+               {"type": "integer", "minimum": 1, "maximum": 100}),
+        *mediatype,
+    ]
+
+
 def _paths() -> Json:
     catalog_responses = {**_ok(GRAPH_TYPES, "One Hydra page of the root dcat:Catalog"),
                          **_errors(400, 404, 406, 410, 503)}
@@ -265,6 +289,25 @@ def _paths() -> Json:
              {"name": "Range", "in": "header", "required": False,
               "description": "Byte ranges (RFC 9110), e.g. bytes=0-99",
               "schema": {"type": "string"}}])},
+        "/search": {"get": _operation(
+            "Full-text search over titles, descriptions and keywords, with facets",
+            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 406, 503, html=(
+                400, 406, 503))}, _search_parameters())},
+        "/search.{suffix}": {"get": _operation(
+            "Search, in the format of the suffix",
+            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 406, 503, html=(
+                400, 406, 503))},
+            [_path("suffix", "The format", {"type": "string", "enum": ["html", "json"]}),
+             *_search_parameters(suffix=True)])},
+        "/sitemap.xml": {"get": _operation("Sitemap index for search engines",
+                                           {**_ok(["application/xml"]), **_errors(503)})},
+        "/sitemap-{kind}-{number}.xml": {"get": _operation(
+            "One sitemap of record pages (at most 50,000 URLs)",
+            {**_ok(["application/xml"]), **_errors(404, 503)},
+            [_path("kind", "A record kind", {"type": "string"}),
+             _path("number", "Sitemap number, from 1", {"type": "integer", "minimum": 1})])},
+        "/robots.txt": {"get": _operation("Crawler rules, naming the sitemap",
+                                          _ok(["text/plain"]))},
         "/-/health": {"get": _operation("Liveness: the process answers", _ok(
             ["application/json"], schema={"type": "object", "required": ["status"],
                                           "properties": {"status": {"const": "ok"}}}))},

@@ -10,6 +10,7 @@ Layout of a store directory::
         g000001.json                     manifest: base IRI, mode, counts, sources, parent
         g000001.graphs.tsv.gz            record graphs: IRI, kind, content hash
         g000001.report.json              the load report
+        g000001.search.sqlite            the search index (loader/search_index.py)
         .staging-g000003-4242/           a load in progress (never opened by readers)
       .lock                              held by the one load running
 
@@ -194,12 +195,19 @@ class StoreLayout:
 
     def publish(self, staging: Path, generation_id: str, manifest: dict[str, Any],
                 graphs: dict[str, GraphEntry], report: dict[str, Any],
-                text: Path | None = None) -> Generation:
+                text: Path | None = None,
+                files: dict[str, Path] | None = None) -> Generation:
         """Move a finished store (and its records' ``text``) into place and make it
-        ``current``, atomically."""
+        ``current``, atomically.
+
+        ``files`` maps suffixes to finished files moved beside the generation first
+        (``{".search.sqlite": path}`` becomes ``g000007.search.sqlite``).
+        """
         final = self.generations_dir / generation_id
         if text is not None:
             os.rename(text, self.text_dir(generation_id))
+        for suffix, path in (files or {}).items():
+            os.replace(path, self.generations_dir / f"{generation_id}{suffix}")
         index_lines = "".join(f"{iri}\t{entry.kind}\t{entry.hash:032x}\n"
                               for iri, entry in sorted(graphs.items()))
         _write_atomically(self.generations_dir / f"{generation_id}.graphs.tsv.gz",

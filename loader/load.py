@@ -29,12 +29,15 @@ from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
+from loader.search_index import build_search_index
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
+SEARCH_INDEX = "search.sqlite"
+"""Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +171,16 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(coordinator.graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
+                           options.progress)
         target.text.finish(coordinator.graphs)
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
-                       coordinator.graphs, report.to_json(), text=staging / "text")
+                       coordinator.graphs, report.to_json(), text=staging / "text",
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
@@ -256,12 +262,14 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
         text = _update_text(layout, parent, staging / "text", graphs, collector)
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
-                        "statistics": statistics}, graphs, report.to_json(), text=text)
+                        "statistics": statistics}, graphs, report.to_json(), text=text,
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
