@@ -14,6 +14,7 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +111,9 @@ class GraphCollector:
         return None
 
 
-def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport:
-    """Load ``paths`` into a new generation of ``store_dir`` and publish it.
+def load(paths: Sequence[Path | str], store_dir: Path, options: LoadOptions) -> LoadReport:
+    """Load ``paths`` (files, directories, or http(s) URLs of DCAT catalogues) into a new
+    generation of ``store_dir`` and publish it.
 
     Raises :class:`SourceError` (nothing published) when a source is unusable, and
     ``ValueError`` for a bad base IRI or an update without a published generation.
