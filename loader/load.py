@@ -186,12 +186,14 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
                          coordinator: Coordinator) -> None:
-    """Keep the published distributions of datasets replaced by a load without resources."""
+    """Keep the published distributions of datasets replaced by a load without resources
+    (ldcat's own datasets only: a harvested record always comes with its distributions)."""
     resources_prefix = f"{ctx.iris.base}/resources/"
+    datasets_prefix = f"{ctx.iris.base}/datasets/"
     distribution = NamedNode(DCAT.distribution)
     for graph, blocks in collector.blocks.items():
         entry = coordinator.graphs.get(graph)
-        if entry is None or entry.kind != "datasets":
+        if entry is None or entry.kind != "datasets" or not graph.startswith(datasets_prefix):
             continue
         kept = restore_datatypes(
             quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
