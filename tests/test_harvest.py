@@ -206,11 +206,11 @@ def test_ldcat_to_ldcat_gives_isomorphic_record_graphs(tmp_path: Path, shapes: P
     # (<.../language/FRA> a dct:LinguisticSystem), an organisation another dataset's contact
     # types (<org> a rdfs:Resource)
     assert flat.harvests[0]["records"] == {"datasets": len(datasets)}
-    graphs_a = {iri: record_graph(store_a, iri) for iri in [*datasets, f"{base}/catalog"]}
-    typings = {t for graph in graphs_a.values() for t in graph.triples((None, rdflib.RDF.type,
-                                                                         None))}
+    published = {iri: record_graph(store_a, iri) for iri in [*datasets, f"{base}/catalog"]}
+    typings = {t for graph in published.values() for t in graph.triples((None, rdflib.RDF.type,
+                                                                          None))}
     for iri in datasets:
-        a, c = graphs_a[iri], record_graph(tmp_path / "c", iri)
+        a, c = published[iri], record_graph(tmp_path / "c", iri)
         assert not set(a) - set(c), iri
         extra = set(c) - set(a)
         assert extra <= typings, iri
