@@ -83,6 +83,7 @@ def uvicorn_on(store: Path, port: int) -> Iterator[str]:
 
 
 MEDIA_TYPES = {".ttl": "text/turtle", ".jsonld": "application/ld+json",
+               ".rdf": "application/rdf+xml",
                ".trig": "application/trig", ".txt": "text/html"}
 
 
@@ -327,7 +328,7 @@ def test_redirect_to_another_origin_is_refused_before_any_connection(tmp_path: P
     assert StoreLayout(tmp_path / "store").current() is None
 
 
-def test_next_link_and_remote_context_to_another_origin_are_refused(tmp_path: Path,
+def test_next_link_remote_context_and_external_entity_are_refused(tmp_path: Path,
                                                                     shapes: Path) -> None:
     with recorder() as listener:
         other = f"http://127.0.0.1:{listener.server_address[1]}"
@@ -339,12 +340,19 @@ def test_next_link_and_remote_context_to_another_origin_are_refused(tmp_path: Pa
         (site_dir / "context.jsonld").write_text(
             f'{{"@context": "{other}/context.jsonld", "@id": "http://e/d", "title": "x"}}',
             "utf-8")
+        (site_dir / "entity.rdf").write_text(
+            f'<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY ext SYSTEM "{other}/e">]>'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            ' xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="http://e/d">'
+            "<dct:title>&ext;</dct:title></rdf:Description></rdf:RDF>", "utf-8")
         with static_tree(site_dir) as site:
             outside = re.escape(f"{other}/page2.ttl: refused: outside")
             with pytest.raises(SourceError, match=outside):
                 load([f"{site}/page1.ttl"], tmp_path / "store", options(shapes))
             with pytest.raises(SourceError, match=r"context\.jsonld: not valid JSON-LD"):
                 load([f"{site}/context.jsonld"], tmp_path / "store", options(shapes))
+            with pytest.raises(SourceError, match=r"entity\.rdf: not valid RDF/XML"):
+                load([f"{site}/entity.rdf"], tmp_path / "store", options(shapes))
         time.sleep(0.2)
         assert listener.connections == 0
 
