@@ -89,6 +89,8 @@ def detect_source(location: Path | str) -> Source:
     is unusable. A URL is only recognised here: it is fetched when the load reads it."""
     if isinstance(location, str) and is_url(location):
         return Source(Path(), "harvest", "rdf", url=location)
+    if isinstance(location, str) and "://" in location:
+        raise SourceError(f"{location}: only http(s) URLs can be harvested")
     path = Path(location)
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
