@@ -211,7 +211,9 @@ class Coordinator:
         started = datetime.now(UTC).isoformat(timespec="seconds")
         members: list[str] = []
         counts: Counter[str] = Counter()
-        for record in read_catalogue(location, harvest):
+        records = tqdm(read_catalogue(location, harvest), desc=f"harvest {location}",
+                       unit=" records", disable=not self.progress)
+        for record in records:
             self.report.rows_read[record.kind] += 1
             if record.iri in self.graphs:
                 self.report.add(Issue(location, 0, "", f"record {record.iri} is already "
