@@ -28,6 +28,7 @@ from loader.gate import GateOptions
 from loader.generations import Generation, StoreLayout
 from loader.load import LoadOptions, load
 from loader.mapping.provenance import source_graph
+from loader.readers.dcat_rdf import Harvest, read_url
 from loader.record_text import RecordText
 from loader.report import SourceError
 
@@ -286,6 +287,8 @@ def write_tree(folder: Path) -> Path:
 def test_static_tree_of_paged_files(tmp_path: Path, shapes: Path) -> None:
     with static_tree(write_tree(tmp_path / "site")) as site:
         report = load([f"{site}/page1.ttl"], tmp_path / "store", options(shapes))
+        with pytest.raises(SourceError, match=r"more than 2 pages; stopped at .*page3\.trig"):
+            list(read_url(f"{site}/page1.ttl", Harvest(site), max_pages=2))
     (harvest,) = report.harvests
     assert harvest["pages"] == [f"{site}/page1.ttl", f"{site}/page2.jsonld",
                                 f"{site}/page3.trig"]
