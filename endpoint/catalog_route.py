@@ -126,8 +126,9 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
     except PageError as error:
         return error_response(404 if "past the last page" in str(error) else 400,
                               "bad_parameter", str(error))
-    body = serialize(page.triples, format=getattr(RdfFormat, answer_format.oxigraph),
-                     prefixes=PREFIXES)
+    rdf_format = getattr(RdfFormat, answer_format.oxigraph)
+    body = serialize(page.quads if rdf_format.supports_datasets else page.triples,
+                     format=rdf_format, prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type, headers={
         "vary": "accept", "cache-control": "no-cache",
         "etag": f'"{answer_key(page.page_iri, answer_format.name)}"',

@@ -6,6 +6,9 @@ of its snapshot exactly once. Each page is a ``dcat:Catalog`` with a Hydra
 ``PartialCollectionView`` (``first``, ``previous``, ``next``, ``last``, ``totalItems``); links
 are absolute, built from the generation's public base IRI, never from the request.
 
+In N-Quads and TriG, each record's triples sit in the record's own graph (the Hydra view in
+the default graph), as in the store; the other formats carry their union.
+
 Filters are SPARQL built from fixed parts, with the user's values passed as substitutions
 (never pasted into the query text).
 """
@@ -18,7 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
 
 from loader.mapping.iris import path_segment
 from loader.repo import Snapshot
@@ -156,9 +159,14 @@ class CatalogIndex:
 
 @dataclass(frozen=True, slots=True)
 class CatalogPage:
+    """A page: its triples (the records' graphs merged, and the Hydra view), the records' quads
+    in their own graphs (for N-Quads and TriG, so a harvester sees where each record ends),
+    the number of datasets in the walk and the page's IRI."""
+
     triples: list[Triple]
     total: int
     page_iri: str
+    quads: list[Quad]
 
 
 ROOT = "/catalog"
@@ -187,7 +195,8 @@ def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex,
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
     graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
-    triples = [quad.triple for graph in graphs for quad in snapshot.record_quads(graph)]
+    quads = [quad for graph in graphs for quad in snapshot.record_quads(graph)]
+    triples = [quad.triple for quad in quads]
     catalog = NamedNode(f"{base_iri}{path}")
 
     def link(page: int) -> NamedNode:
@@ -207,4 +216,5 @@ def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex,
         triples.append(Triple(view, NamedNode(HYDRA.previous), link(request.page - 1)))
     if request.page < last:
         triples.append(Triple(view, NamedNode(HYDRA.next), link(request.page + 1)))
-    return CatalogPage(triples, len(datasets), view.value)
+    view_quads = [Quad(t.subject, t.predicate, t.object) for t in triples[len(quads):]]
+    return CatalogPage(triples, len(datasets), view.value, quads + view_quads)

@@ -14,6 +14,7 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +114,9 @@ class GraphCollector:
         return None
 
 
-def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport:
-    """Load ``paths`` into a new generation of ``store_dir`` and publish it.
+def load(paths: Sequence[Path | str], store_dir: Path, options: LoadOptions) -> LoadReport:
+    """Load ``paths`` (files, directories, or http(s) URLs of DCAT catalogues) into a new
+    generation of ``store_dir`` and publish it.
 
     Raises :class:`SourceError` (nothing published) when a source is unusable, and
     ``ValueError`` for a bad base IRI or an update without a published generation.
@@ -190,12 +192,14 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
                          coordinator: Coordinator) -> None:
-    """Keep the published distributions of datasets replaced by a load without resources."""
+    """Keep the published distributions of datasets replaced by a load without resources
+    (ldcat's own datasets only: a harvested record always comes with its distributions)."""
     resources_prefix = f"{ctx.iris.base}/resources/"
+    datasets_prefix = f"{ctx.iris.base}/datasets/"
     distribution = NamedNode(DCAT.distribution)
     for graph, blocks in collector.blocks.items():
         entry = coordinator.graphs.get(graph)
-        if entry is None or entry.kind != "datasets":
+        if entry is None or entry.kind != "datasets" or not graph.startswith(datasets_prefix):
             continue
         kept = restore_datatypes(
             quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
