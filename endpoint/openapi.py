@@ -291,12 +291,12 @@ def _paths() -> Json:
               "schema": {"type": "string"}}])},
         "/search": {"get": _operation(
             "Full-text search over titles, descriptions and keywords, with facets",
-            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 406, 503, html=(
-                400, 406, 503))}, _search_parameters())},
+            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 404, 406, 503, html=(
+                400, 404, 406, 503))}, _search_parameters())},
         "/search.{suffix}": {"get": _operation(
             "Search, in the format of the suffix",
-            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 406, 503, html=(
-                400, 406, 503))},
+            {**_ok(["text/html", "application/json"]), **_errors(304, 400, 404, 406, 503, html=(
+                400, 404, 406, 503))},
             [_path("suffix", "The format", {"type": "string", "enum": ["html", "json"]}),
              *_search_parameters(suffix=True)])},
         "/sitemap.xml": {"get": _operation("Sitemap index for search engines",

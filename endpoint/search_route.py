@@ -160,7 +160,7 @@ async def search(request: Request) -> Response:
     except QueryTextError as problem:
         return error_response(400, "bad_query", str(problem))
     if query.page > result.pages:
-        return error_response(400, "bad_parameter",
+        return error_response(404, "not_found",  # as /catalog: a well-formed page, not there
                               f"page {query.page} is past the last page ({result.pages})")
     if chosen == "json":
         return JSONResponse(result_json(result, generation.base_iri), headers=headers)
