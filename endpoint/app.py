@@ -3,28 +3,37 @@ the work."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
+from endpoint.error_pages import BrowserErrors
+from endpoint.errors import error_response, http_error
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
+from endpoint.home import home
+from endpoint.instrument import Instrumented
+from endpoint.metrics import Metrics, metrics_page
+from endpoint.openapi import openapi_page
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
 from endpoint.record_index import RecordIndex
 from endpoint.records import record
+from endpoint.search_indexes import SearchIndexes
+from endpoint.search_route import search
 from endpoint.settings import EndpointSettings
+from endpoint.sitemap import robots, sitemap_file, sitemap_index
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
 from exports.catalog_pages import CatalogIndex
@@ -43,29 +52,14 @@ async def ready(request: Request) -> Response:
     """Readiness: a generation is published and open."""
     generation = request.app.state.repo.generation()
     if generation is None:
-        return JSONResponse({"status": "no generation"}, status_code=503)
+        return error_response(503, "no_generation", "nothing has been published yet")
     return JSONResponse({"status": "ok", "generation": generation.id})
-
-
-async def home(request: Request) -> Response:
-    """A small home page: what is published and where to go."""
-    generation = request.app.state.repo.generation()
-    published = generation.manifest.get("published", {}) if generation else {}
-    rows = "".join(f"<li>{html.escape(str(kind))}: {count}</li>"
-                   for kind, count in sorted(published.items()))
-    body = (
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<title>ldcat</title></head><body><h1>ldcat</h1>"
-        f"<p>Generation {html.escape(generation.id if generation else 'none')}</p>"
-        f"<ul>{rows}</ul><p><a href='/sparql'>SPARQL endpoint</a></p></body></html>"
-    )
-    return HTMLResponse(body)
 
 
 def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlette:
     """The web app over ``repo``; query workers start with the first SPARQL query."""
-    service = SparqlService(repo, settings or EndpointSettings())
+    metrics = Metrics()
+    service = SparqlService(repo, settings or EndpointSettings(), metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,6 +71,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/sparql", sparql, methods=SPARQL_METHODS),
         Route("/-/health", health),
         Route("/-/ready", ready),
+        Route("/-/metrics", metrics_page),
+        Route("/-/openapi.json", openapi_page),
         Route("/-/void", void),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
@@ -84,12 +80,19 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/feed/{generation:str}/{page:int}", feed_page_route),
         Route("/exports/", exports_index),
         Route("/exports/{name:str}", export_file),
+        Route("/search", search),
+        Route("/search.{suffix:str}", search),
+        Route("/sitemap.xml", sitemap_index),
+        Route("/robots.txt", robots),
+        Route("/sitemap-{kind:str}-{number:int}.xml", sitemap_file),
         Route("/-/profiles", profiles_page),
         Route("/-/context.jsonld", context_document),
         *editor_routes(),
         Route("/{kind:str}/{identifier:str}", record),
     ]
-    middleware = [Middleware(CachedAnswers, service=service),
+    middleware = [Middleware(Instrumented, metrics=metrics),
+                  Middleware(CachedAnswers, service=service),
+                  Middleware(BrowserErrors),
                   Middleware(CORSMiddleware, allow_origins=["*"],
                              allow_methods=["GET", "HEAD", "POST"],
                              allow_headers=["accept", "accept-profile", "content-type",
@@ -99,12 +102,15 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
                              max_age=86400)]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service
+    app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()
     app.state.feed_changes = FeedChanges()
+    app.state.search_indexes = SearchIndexes()
     return app
 
 

@@ -1,5 +1,8 @@
 """``/catalog``: the root catalogue, paged (Hydra), filtered, pinned to a generation.
 
+Thematic catalogues are paged the same way at ``/themes/{slug}?page=N`` (the record route
+hands them over when a ``page`` or ``page_size`` parameter is present).
+
 Parameters: ``page``, ``page_size`` (default 100, at most 1000), ``organization``,
 ``keyword``, ``theme``, ``hvd``, ``format``, ``modified_since``, and ``generation`` (set by
 the page links; a walk keeps its generation while newer ones are published, and gets 410
@@ -8,6 +11,9 @@ parameter (media type or short name) or ``Accept``; Turtle by default.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
 
 from pyoxigraph import RdfFormat, serialize
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +26,7 @@ from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, negotiate
 from endpoint.result_cache import answer_key
 from exports.catalog_pages import (
     DEFAULT_PAGE_SIZE,
+    ROOT,
     CatalogFilters,
     PageError,
     PageRequest,
@@ -30,6 +37,7 @@ from loader.repo import EmbeddedRepo
 from ontology.namespaces import PREFIXES
 
 SUFFIXES = {"ttl", "nt", "rdf", "jsonld"}
+GENERATION_ID = re.compile(r"g[0-9]{6,}")
 
 
 def _integer(request: Request, name: str, default: int) -> int:
@@ -66,8 +74,7 @@ def _page_request(request: Request) -> PageRequest:
                        _integer(request, "page_size", DEFAULT_PAGE_SIZE), filters)
 
 
-def _answer_format(request: Request) -> AnswerFormat | None:
-    suffix = request.path_params.get("suffix")
+def _answer_format(request: Request, suffix: str | None) -> AnswerFormat | None:
     if suffix is not None:
         return by_name("CONSTRUCT", suffix) if suffix in SUFFIXES else None
     requested = request.query_params.get("_mediatype")
@@ -77,39 +84,52 @@ def _answer_format(request: Request) -> AnswerFormat | None:
 
 
 async def catalog(request: Request) -> Response:
-    """One page of the catalogue."""
+    """One page of the root catalogue."""
+    return await paged_catalog(request, ROOT, None, request.path_params.get("suffix"))
+
+
+async def paged_catalog(request: Request, path: str, theme: str | None,
+                        suffix: str | None) -> Response:
+    """One page of the catalogue at ``path``: the root one, or the thematic catalogue of
+    slug ``theme`` (``/themes/{slug}?page=N``); ``suffix`` is a format suffix of the path."""
     repo = request.app.state.repo
     current = repo.generation()
     if current is None:
         return error_response(503, "no_generation", "nothing has been published yet")
     if not isinstance(repo, EmbeddedRepo):
         return error_response(404, "not_found", "this store serves no paged catalogue")
-    answer_format = _answer_format(request)
+    answer_format = _answer_format(request, suffix)
     if answer_format is None:
         offered = ", ".join(f.media_type for f in RDF_FORMATS)
         return error_response(406, "not_acceptable", f"the catalogue is served as {offered}")
     try:
         page_request = _page_request(request)
+        if theme is not None:
+            page_request = replace(page_request,
+                                   filters=replace(page_request.filters, theme=theme))
     except PageError as error:
         return error_response(400, "bad_parameter", str(error))
     generation_id = request.query_params.get("generation") or current.id
+    if not GENERATION_ID.fullmatch(generation_id):
+        return error_response(400, "bad_parameter",
+                              f"generation={generation_id!r} is not a generation id (g000001)")
     opened = repo.open_generation(generation_id)
     if opened is None:
         first = page_iri(current.base_iri, current.id,
-                         PageRequest(1, page_request.page_size, page_request.filters), 1)
+                         PageRequest(1, page_request.page_size, page_request.filters), 1, path)
         return error_response(410, "generation_gone",
                               f"generation {generation_id} is no longer published; start the "
                               f"walk again at {first}")
-    store, generation = opened
     try:
-        page = await run_in_threadpool(build_page, store, generation.id, generation.base_iri,
-                                       page_request, request.app.state.catalog_index)
+        page = await run_in_threadpool(build_page, opened, page_request,
+                                       request.app.state.catalog_index, path)
     except PageError as error:
         return error_response(404 if "past the last page" in str(error) else 400,
                               "bad_parameter", str(error))
-    body = serialize(page.triples, format=getattr(RdfFormat, answer_format.oxigraph),
-                     prefixes=PREFIXES)
+    rdf_format = getattr(RdfFormat, answer_format.oxigraph)
+    body = serialize(page.quads if rdf_format.supports_datasets else page.triples,
+                     format=rdf_format, prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type, headers={
         "vary": "accept", "cache-control": "no-cache",
         "etag": f'"{answer_key(page.page_iri, answer_format.name)}"',
-        "content-location": page.page_iri, GENERATION_HEADER: generation.id})
+        "content-location": page.page_iri, GENERATION_HEADER: opened.generation.id})

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     """A JSON error response in ldcat's shape."""
     return JSONResponse({"error": code, "message": message, "status": status}, status_code=status)
+
+
+CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no route, a method a route does not take) in the shape."""
+    if not isinstance(exc, HTTPException):
+        raise exc
+    response = error_response(exc.status_code, CODES.get(exc.status_code, "http_error"),
+                              exc.detail)
+    response.headers.update(exc.headers or {})
+    return response

@@ -126,7 +126,7 @@ async def feed_page_route(request: Request) -> Response:
     opened = repo.open_generation(generation_id)
     if opened is None:
         return error_response(410, "generation_gone", f"{generation_id} is no longer on disk")
-    quads = await run_in_threadpool(feed_page, opened[0], base_iri, generation, changes, page,
+    quads = await run_in_threadpool(feed_page, opened, base_iri, generation, changes, page,
                                     links)
     if links.next is not None:
         headers = {"cache-control": IMMUTABLE}

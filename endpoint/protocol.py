@@ -120,6 +120,9 @@ async def read_operation(request: Request, limit: int) -> QueryOperation:
         if "query" in url_parameters:
             raise ProtocolError(400, "several_queries",
                                 "a form POST carries its query in the body, not in the URL")
+        if "query" not in form:
+            raise ProtocolError(400, "missing_query", "a form POST carries a 'query' parameter "
+                                                      "(GET /sparql describes the service)")
         merged = {**url_parameters, **{name: url_parameters.get(name, []) + values
                                        for name, values in form.items()}}
         return QueryOperation(_one(form, "query"), _graphs(merged, "default-graph-uri"),

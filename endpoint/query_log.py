@@ -1,26 +1,29 @@
-"""The query log: one JSON line per SPARQL request (time, duration, status, size, query).
+"""The query log: one ``query`` event per SPARQL request (status, duration, size, query).
 
-No client address unless :attr:`EndpointSettings.log_client_ip` asks for it.
+Written through :func:`endpoint.logs.log_event`, so it has the shape of every other log line
+(``time``, ``level``, ``event``, ``status``, ``duration_ms``...). No client address unless
+:attr:`EndpointSettings.log_client_ip` asks for it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+
+from endpoint.logs import log_event
 
 LOGGER = logging.getLogger("ldcat.query")
 
 
 def log_query(*, started: float, status: int, size: int, query: str | None,
               cached: bool, client: str | None = None, error: str | None = None) -> None:
-    """Write one line to the ``ldcat.query`` logger (INFO)."""
+    """Write one ``query`` event to the ``ldcat.query`` logger (INFO)."""
     if not LOGGER.isEnabledFor(logging.INFO):
         return
     entry: dict[str, object] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "ms": round((time.perf_counter() - started) * 1000, 1),
+        "route": "/sparql",
         "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         "bytes": size,
         "cached": cached,
     }
@@ -29,4 +32,4 @@ def log_query(*, started: float, status: int, size: int, query: str | None,
     if client is not None:
         entry["client"] = client
     entry["query"] = (query or "")[:2000]
-    LOGGER.info(json.dumps(entry, ensure_ascii=False))
+    log_event(LOGGER, "query", entry)

@@ -11,7 +11,13 @@ from endpoint.protocol import ProtocolError, QueryOperation, updates_refused
 from endpoint.query_execution import Answer, QueryJob
 from endpoint.query_formats import AnswerFormat
 from endpoint.settings import EndpointSettings
-from endpoint.sparql_syntax import QueryInfo, SparqlSyntaxError, analyze, with_limit
+from endpoint.sparql_syntax import (
+    QueryInfo,
+    QueryTooComplex,
+    SparqlSyntaxError,
+    analyze,
+    with_limit,
+)
 from loader.generations import Generation
 
 
@@ -28,6 +34,8 @@ def read_query(text: str) -> QueryInfo:
     """The lexed query, or a 400 :class:`Refusal` naming the syntax error."""
     try:
         return analyze(text)
+    except QueryTooComplex as error:
+        raise Refusal(400, "query_too_complex", str(error)) from None
     except SparqlSyntaxError as error:
         raise Refusal(400, "bad_query", f"SPARQL syntax error: {error}") from None
 

@@ -199,5 +199,21 @@ class QueryWorkerPool:
             worker.kill()
 
 
+WORKER_STACK = 512 << 20
+"""Stack of the thread answering queries. Oxigraph's parser and optimiser recurse once per
+nesting level or chained operator; on the main thread's 8 MiB a query of ~5,000 chained
+``UNION``/``+``/``BIND`` overflowed it and killed the worker (a 503 for a client mistake).
+The lexer's limits (:data:`endpoint.sparql_syntax.MAX_NESTING`, ``MAX_CHAIN``) keep queries
+well inside this; the memory is reserved, not used, until a query needs it."""
+
+
+def _main(descriptor: int) -> None:
+    threading.stack_size(WORKER_STACK)
+    answering = threading.Thread(target=_worker_main, args=(Connection(descriptor),),
+                                 name="query-worker")
+    answering.start()
+    answering.join()
+
+
 if __name__ == "__main__":
-    _worker_main(Connection(int(sys.argv[1])))
+    _main(int(sys.argv[1]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.repo import Repo
@@ -24,6 +25,7 @@ class _Snapshot:
     graphs: dict[str, GraphEntry]
     gone: frozenset[str] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class RecordIndex:
@@ -52,6 +54,11 @@ class RecordIndex:
     def entry(self, generation: Generation, iri: str) -> GraphEntry | None:
         """The record graph ``iri`` in ``generation``, or ``None``."""
         return self._current(generation).graphs.get(iri)
+
+    def memo(self, generation: Generation) -> dict[str, Any]:
+        """A dictionary that lives as long as ``generation`` is the published one: for small
+        per-generation facts many records share (the type and name of their publishers)."""
+        return self._current(generation).memo
 
     def was_published(self, generation: Generation, iri: str) -> bool:
         """Whether an earlier generation published record graph ``iri`` (now gone)."""

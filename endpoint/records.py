@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from endpoint.catalog_route import paged_catalog
 from endpoint.conditional import entity_tag, http_date, is_not_modified
 from endpoint.errors import error_response
 from endpoint.generation_header import GENERATION_HEADER
@@ -41,6 +42,9 @@ RECORD_KINDS = ("datasets", "resources", "organizations", "users", "reuses", "da
 SLUG_KINDS = frozenset({"datasets", "organizations", "reuses", "dataservices"})
 VARY = "Accept, Accept-Profile"
 CACHE_CONTROL = "public, max-age=60"
+PAGING = frozenset({"page", "page_size"})
+"""Parameters that turn ``/themes/{slug}`` into its paged catalogue
+(:mod:`endpoint.catalog_route`)."""
 
 
 def variant_url(path: str, variant: Variant) -> str:
@@ -114,6 +118,9 @@ async def record(request: Request) -> Response:
     if document is None:
         return await _missing(request, repo, index, generation, kind, identifier, iri,
                               suffix_format)
+    if kind == "themes" and PAGING.intersection(request.query_params):
+        suffix = suffix_format.suffix.lstrip(".") if suffix_format is not None else None
+        return await paged_catalog(request, path, identifier, suffix)
     try:
         variant = negotiate(suffix_format, request.query_params, request.headers.get("accept"),
                             request.headers.get("accept-profile"))

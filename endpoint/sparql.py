@@ -23,6 +23,7 @@ from endpoint.admission import Admission, Overloaded, TooManyForClient
 from endpoint.browser_editor import Runner, editor_response, wants_editor
 from endpoint.descriptions import PREFIXES, service_description
 from endpoint.errors import error_response
+from endpoint.metrics import Metrics
 from endpoint.protocol import ProtocolError, QueryOperation, read_operation
 from endpoint.query_execution import Answer, QueryJob
 from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, formats_for, negotiate
@@ -43,6 +44,9 @@ from loader.repo import NoGeneration, Repo
 
 TRUNCATED = "ldcat-result-truncated"
 LIMIT = "ldcat-result-limit"
+LEX_ON_LOOP = 16 << 10
+"""Longer queries are lexed on a worker thread: a 1 MB query takes the lexer seconds, which
+on the event loop would stall every other request of the web process."""
 KNOWN_REQUESTS = 50_000
 """Cached GET requests remembered by their raw form, for the fast path."""
 
@@ -50,9 +54,11 @@ KNOWN_REQUESTS = 50_000
 class SparqlService:
     """The endpoint's state: settings, worker pool (started on first use), cache, admission."""
 
-    def __init__(self, repo: Repo, settings: EndpointSettings) -> None:
+    def __init__(self, repo: Repo, settings: EndpointSettings,
+                 metrics: Metrics | None = None) -> None:
         self.repo = repo
         self.settings = settings
+        self.metrics = metrics or Metrics()
         self.cache = ResultCache(settings.cache_bytes)
         self.admission = Admission(settings.max_pending, settings.per_client)
         self._pool: QueryWorkerPool | None = None
@@ -108,6 +114,7 @@ async def sparql(request: Request) -> Response:
     if wants_editor(request):
         return await editor_response(request, _editor_runner(request, service))
     query: str | None = None
+    error: str | None = None
     response: Response
     try:
         operation = await read_operation(request, service.settings.max_request_bytes)
@@ -116,13 +123,17 @@ async def sparql(request: Request) -> Response:
         if generation is None:
             raise Refusal(503, "no_generation", "nothing has been published yet")
         if query is None:
+            if operation.dataset_given:
+                raise Refusal(400, "missing_query", "default-graph-uri and named-graph-uri "
+                                                    "go with a query")
             return _describe_service(request, operation, generation, service.settings)
         response, cached = await _answer(request, service, operation, generation)
     except ProtocolError as refusal:
-        response, cached = _refuse(refusal), False
+        response, cached, error = _refuse(refusal), False, refusal.code
+        service.metrics.observe_refusal(refusal.status, refusal.code)
     log_query(started=started, status=response.status_code,
               size=int(response.headers.get("content-length", 0)), query=query, cached=cached,
-              client=_client(request) if service.settings.log_client_ip else None)
+              client=_client(request) if service.settings.log_client_ip else None, error=error)
     return response
 
 
@@ -147,9 +158,16 @@ def _describe_service(request: Request, operation: QueryOperation, generation: G
 
 
 def _rdf_format(operation: QueryOperation, accept: str | None) -> AnswerFormat:
-    """An RDF format for a description (Turtle when the client names none we have)."""
-    chosen = by_name("CONSTRUCT", operation.format) if operation.format else None
-    return chosen or negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
+    """An RDF format for a description: ``format`` (400 when unknown), else by ``Accept``,
+    else Turtle."""
+    if operation.format:
+        chosen = by_name("CONSTRUCT", operation.format)
+        if chosen is None:
+            names = ", ".join(f.name for f in RDF_FORMATS)
+            raise Refusal(400, "bad_format", f"format={operation.format!r} is not one of "
+                                              f"{names} for the service description")
+        return chosen
+    return negotiate("CONSTRUCT", accept) or RDF_FORMATS[0]
 
 
 def _answer_format(info: QueryInfo, operation: QueryOperation,
@@ -174,7 +192,10 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
                   generation: Generation) -> tuple[Response, bool]:
     settings = service.settings
     assert operation.query is not None
-    info = read_query(operation.query)
+    if len(operation.query) > LEX_ON_LOOP:
+        info = await run_in_threadpool(read_query, operation.query)
+    else:
+        info = read_query(operation.query)
     check_safety(info, settings)
     answer_format = _answer_format(info, operation, request.headers.get("accept"))
     job = plan_job(info, operation, answer_format, generation, settings.max_rows)
@@ -190,7 +211,7 @@ async def _answer(request: Request, service: SparqlService, operation: QueryOper
             return _ok(cached, headers, settings.max_rows), True
     answer = await _run(request, service, job)
     if isinstance(answer, StreamedAnswer):
-        return _streaming(answer, answer_format, headers), False
+        return _streaming(answer, answer_format, headers, service.metrics), False
     refuse_failed(answer)
     entry = CachedAnswer(answer.body, answer_format.content_type, answer.truncated)
     if info.deterministic:
@@ -234,7 +255,7 @@ def _collect(answer: StreamedAnswer) -> bytes:
 
 
 def _streaming(answer: StreamedAnswer, answer_format: AnswerFormat,
-               headers: dict[str, str]) -> StreamingResponse:
+               headers: dict[str, str], metrics: Metrics) -> StreamingResponse:
     """A large answer sent as the worker writes it (chunked). If the deadline passes midway
     the connection is cut before the final chunk: clients see a failed transfer, never a
     complete-looking 200."""
@@ -244,6 +265,9 @@ def _streaming(answer: StreamedAnswer, answer_format: AnswerFormat,
             yield answer.first
             while (chunk := await run_in_threadpool(answer.next_chunk)) is not None:
                 yield chunk
+        except QueryTimeout:
+            metrics.observe_refusal(503, "query_timeout")
+            raise
         finally:
             answer.close()
 

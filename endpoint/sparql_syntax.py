@@ -60,8 +60,25 @@ _TOKEN = re.compile(
 )
 
 
+MAX_NESTING = 128
+"""Brackets (``{``, ``(``, ``[``) open at once in one query."""
+MAX_STRUCTURE = 4_000
+"""Operators, separators, brackets and group keywords in one query, outside ``VALUES`` data.
+Oxigraph's parser and optimiser work recursively and super-linearly in chains of these: at
+3,000 chained ``UNION`` a query takes 4 s before it starts, at 10,000 it runs out the
+deadline (and on an 8 MiB stack it crashed the worker). Hand-written and generated catalogue
+queries stay far below; a large ``VALUES`` block is data and does not count."""
+_STRUCTURE_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH",
+                              "SERVICE", "EXISTS"})
+
+
 class SparqlSyntaxError(ValueError):
     """The request is not one SPARQL query the lexer can read (message names the place)."""
+
+
+class QueryTooComplex(SparqlSyntaxError):
+    """The query nests or chains more than the endpoint parses (:data:`MAX_NESTING`,
+    :data:`MAX_STRUCTURE`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +113,9 @@ class QueryInfo:
         return self.form in UPDATE_FORMS
 
 
-def tokenize(text: str) -> list[Token]:
-    """Every significant token, with brace depth; ``SparqlSyntaxError`` where none matches."""
+def tokenize(text: str, complexity: Complexity | None = None) -> list[Token]:
+    """Every significant token, with brace depth; ``SparqlSyntaxError`` where none matches
+    (and :class:`QueryTooComplex` from ``complexity`` as soon as it is passed)."""
     tokens: list[Token] = []
     position, depth = 0, 0
     while position < len(text):
@@ -112,16 +130,62 @@ def tokenize(text: str) -> list[Token]:
         if kind == "punct" and value == "}":
             depth -= 1
         if kind not in ("space", "comment"):
-            tokens.append(Token(kind, value, position, depth))
+            token = Token(kind, value, position, depth)
+            tokens.append(token)
+            if complexity is not None:
+                complexity.see(token)
         if kind == "punct" and value == "{":
             depth += 1
         position = match.end()
     return tokens
 
 
+class Complexity:
+    """Counts nesting and structure token by token; raises :class:`QueryTooComplex` as soon
+    as a limit is passed, so a hostile query is refused before it is read to the end.
+
+    >>> Complexity().check(tokenize("ASK { " + "{ " * 200 + "}" * 200 + " }"))
+    Traceback (most recent call last):
+    ...
+    endpoint.sparql_syntax.QueryTooComplex: the query nests brackets more than 128 deep
+    """
+
+    def __init__(self) -> None:
+        self.nesting = 0
+        self.structure = 0
+        self.values_depth: int | None = None
+        """Bracket depth of the VALUES data block being read (its tokens are data)."""
+        self.waiting_for_values = False
+
+    def check(self, tokens: list[Token]) -> None:
+        for token in tokens:
+            self.see(token)
+
+    def see(self, token: Token) -> None:
+        word = token.text.upper() if token.kind == "word" else ""
+        if token.kind == "punct" and token.text in "{([":
+            self.nesting += 1
+            if self.nesting > MAX_NESTING:
+                raise QueryTooComplex(f"the query nests brackets more than {MAX_NESTING} deep")
+            if self.waiting_for_values and token.text == "{":
+                self.values_depth, self.waiting_for_values = self.nesting, False
+        elif token.kind == "punct" and token.text in "})]":
+            if token.text == "}" and self.nesting == self.values_depth:
+                self.values_depth = None
+            self.nesting -= 1
+        if word == "VALUES":
+            self.waiting_for_values = True
+        if self.values_depth is None and (token.kind == "punct" or word in _STRUCTURE_WORDS):
+            self.structure += 1
+            if self.structure > MAX_STRUCTURE:
+                raise QueryTooComplex(f"the query has more than {MAX_STRUCTURE} operators, "
+                                      "separators and groups: split it, or pass long lists "
+                                      "as VALUES")
+
+
 def analyze(text: str) -> QueryInfo:
     """Lex one SPARQL request and report what the endpoint needs to know about it."""
-    tokens = tokenize(text)
+    tokens = tokenize(text, Complexity())
     prefixes: dict[str, str] = {}
     index = 0
     while index < len(tokens) and _keyword(tokens[index]) in ("BASE", "PREFIX"):

@@ -22,7 +22,10 @@ async def void(request: Request) -> Response:
         return error_response(503, "no_generation", "nothing has been published yet")
     requested = request.query_params.get("format")
     answer_format = (by_name("CONSTRUCT", requested) if requested else
-                     negotiate("CONSTRUCT", request.headers.get("accept"))) or RDF_FORMATS[0]
+                     negotiate("CONSTRUCT", request.headers.get("accept")) or RDF_FORMATS[0])
+    if answer_format is None:
+        return error_response(400, "bad_format", f"format={requested!r} is not an RDF format "
+                              "ldcat writes (ttl, nt, rdf, jsonld, trig, nq, n3)")
     repo = request.app.state.repo
     dumps: list[str] = []
     if isinstance(repo, EmbeddedRepo):

@@ -6,6 +6,9 @@ of its snapshot exactly once. Each page is a ``dcat:Catalog`` with a Hydra
 ``PartialCollectionView`` (``first``, ``previous``, ``next``, ``last``, ``totalItems``); links
 are absolute, built from the generation's public base IRI, never from the request.
 
+In N-Quads and TriG, each record's triples sit in the record's own graph (the Hydra view in
+the default graph), as in the store; the other formats carry their union.
+
 Filters are SPARQL built from fixed parts, with the user's values passed as substitutions
 (never pasted into the query text).
 """
@@ -21,7 +24,7 @@ from urllib.parse import urlencode
 from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
 
 from loader.mapping.iris import path_segment
-from ontology.datatypes import restore_datatypes
+from loader.repo import Snapshot
 from ontology.namespaces import DCAT, DCATAP, DCT, EU_FILE_TYPE, HVD_LEGISLATION, HYDRA, RDF, XSD
 
 DEFAULT_PAGE_SIZE = 100
@@ -69,9 +72,12 @@ class PageRequest:
             raise PageError("page starts at 1")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise PageError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.filters.modified_since:
+            _since(self.filters.modified_since)  # a bad date is a 400 before anything else
 
 
 def _since(value: str) -> Literal:
+    value = value.strip().upper()  # RFC 3339 allows a lower-case t and z
     try:
         if "T" in value:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -83,6 +89,14 @@ def _since(value: str) -> Literal:
             from None
 
 
+def _iri(value: str, parameter: str) -> NamedNode:
+    """``value`` as an IRI, or a :class:`PageError` (400) when it cannot be one."""
+    try:
+        return NamedNode(value)
+    except ValueError:
+        raise PageError(f"{parameter}={value!r} is not an IRI") from None
+
+
 def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, object]]:
     """The SPARQL selecting the filtered datasets in IRI order, and its substitutions."""
     patterns = ["?catalog <http://www.w3.org/ns/dcat#dataset> ?d ."]
@@ -92,19 +106,21 @@ def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, 
         if not organization.startswith(("http://", "https://")):
             organization = f"{base_iri}/organizations/{path_segment(organization)}"
         patterns.append(f"?d <{DCT.publisher}> ?organization .")
-        values[Variable("organization")] = NamedNode(organization)
+        values[Variable("organization")] = _iri(organization, "organization")
     if filters.keyword:
         patterns.append(f"?d <{DCAT.keyword}> ?k . FILTER(LCASE(STR(?k)) = LCASE(?keyword))")
         values[Variable("keyword")] = Literal(filters.keyword)
     if filters.theme:
         patterns.append(f"?theme <{DCAT.dataset}> ?d .")
-        values[Variable("theme")] = NamedNode(f"{base_iri}/themes/{path_segment(filters.theme)}")
+        values[Variable("theme")] = _iri(f"{base_iri}/themes/{path_segment(filters.theme)}",
+                                         "theme")
     if filters.hvd is not None:
         hvd = f"?d <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> ."
         patterns.append(hvd if filters.hvd else f"FILTER NOT EXISTS {{ {hvd} }}")
     if filters.format:
         patterns.append(f"?d <{DCAT.distribution}> ?r . ?r <{DCT.format}> ?format .")
-        values[Variable("format")] = NamedNode(EU_FILE_TYPE.term(filters.format.upper()))
+        values[Variable("format")] = _iri(EU_FILE_TYPE.term(path_segment(filters.format.upper())),
+                                          "format")
     if filters.modified_since:
         patterns.append(f"?d <{DCT.modified}> ?m . FILTER(?m >= ?since)")
         values[Variable("since")] = _since(filters.modified_since)
@@ -143,47 +159,62 @@ class CatalogIndex:
 
 @dataclass(frozen=True, slots=True)
 class CatalogPage:
+    """A page: its triples (the records' graphs merged, and the Hydra view), the records' quads
+    in their own graphs (for N-Quads and TriG, so a harvester sees where each record ends),
+    the number of datasets in the walk and the page's IRI."""
+
     triples: list[Triple]
     total: int
     page_iri: str
+    quads: list[Quad]
 
 
-def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int) -> str:
-    parameters = {"page": str(page), "page_size": str(request.page_size),
-                  **request.filters.parameters(), "generation": generation_id}
-    return f"{base_iri}/catalog?{urlencode(parameters)}"
+ROOT = "/catalog"
+"""The path of the root catalogue; a thematic catalogue's is ``/themes/{slug}``."""
 
 
-def build_page(store: Store, generation_id: str, base_iri: str, request: PageRequest,
-               index: CatalogIndex) -> CatalogPage:
-    """One page: the root catalogue's graph, the page's dataset graphs, the Hydra view."""
-    datasets = index.datasets(store, generation_id, base_iri, request.filters)
+def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int,
+             path: str = ROOT) -> str:
+    """The absolute IRI of ``page`` of the walk ``request`` (of the catalogue at ``path``)."""
+    filters = request.filters.parameters()
+    if path != ROOT:
+        filters.pop("theme", None)  # a thematic catalogue's path already says it
+    parameters = {"page": str(page), "page_size": str(request.page_size), **filters,
+                  "generation": generation_id}
+    return f"{base_iri}{path}?{urlencode(parameters)}"
+
+
+def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex,
+               path: str = ROOT) -> CatalogPage:
+    """One page of the catalogue at ``path`` (the root one, or a thematic one whose slug is
+    ``request.filters.theme``): its own graph, the page's dataset graphs, the Hydra view."""
+    generation_id, base_iri = snapshot.generation.id, snapshot.generation.base_iri
+    datasets = index.datasets(snapshot.store, generation_id, base_iri, request.filters)
     last = max(1, -(-len(datasets) // request.page_size))
     if request.page > last:
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
-    graphs = [f"{base_iri}/catalog", *datasets[start:start + request.page_size]]
-    quads: list[Quad] = []
-    for graph in graphs:
-        quads.extend(store.quads_for_pattern(None, None, None, NamedNode(graph)))
-    triples = [q.triple for q in restore_datatypes(quads) if isinstance(q, Quad)]
-    catalog = NamedNode(f"{base_iri}/catalog")
-    view = NamedNode(page_iri(base_iri, generation_id, request, request.page))
+    graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
+    quads = [quad for graph in graphs for quad in snapshot.record_quads(graph)]
+    triples = [quad.triple for quad in quads]
+    catalog = NamedNode(f"{base_iri}{path}")
+
+    def link(page: int) -> NamedNode:
+        return NamedNode(page_iri(base_iri, generation_id, request, page, path))
+
+    view = link(request.page)
     triples += [
         Triple(catalog, NamedNode(RDF.type), NamedNode(HYDRA.Collection)),
         Triple(catalog, NamedNode(HYDRA.totalItems),
                Literal(str(len(datasets)), datatype=NamedNode(XSD.integer))),
         Triple(catalog, NamedNode(HYDRA.view), view),
         Triple(view, NamedNode(RDF.type), NamedNode(HYDRA.PartialCollectionView)),
-        Triple(view, NamedNode(HYDRA.first),
-               NamedNode(page_iri(base_iri, generation_id, request, 1))),
-        Triple(view, NamedNode(HYDRA.last),
-               NamedNode(page_iri(base_iri, generation_id, request, last))),
+        Triple(view, NamedNode(HYDRA.first), link(1)),
+        Triple(view, NamedNode(HYDRA.last), link(last)),
     ]
     if request.page > 1:
-        triples.append(Triple(view, NamedNode(HYDRA.previous), NamedNode(
-            page_iri(base_iri, generation_id, request, request.page - 1))))
+        triples.append(Triple(view, NamedNode(HYDRA.previous), link(request.page - 1)))
     if request.page < last:
-        triples.append(Triple(view, NamedNode(HYDRA.next), NamedNode(
-            page_iri(base_iri, generation_id, request, request.page + 1))))
-    return CatalogPage(triples, len(datasets), view.value)
+        triples.append(Triple(view, NamedNode(HYDRA.next), link(request.page + 1)))
+    view_quads = [Quad(t.subject, t.predicate, t.object) for t in triples[len(quads):]]
+    return CatalogPage(triples, len(datasets), view.value, quads + view_quads)

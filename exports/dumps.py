@@ -21,9 +21,18 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, cast
 
-from pyoxigraph import NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple, serialize
+from pyoxigraph import (
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    serialize,
+)
 
 from exports.dcat_ap2 import to_dcat_ap_2
+from loader.repo import Snapshot
 from ontology.datatypes import DECLARED_DATATYPES, restore_datatypes
 from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, PREFIXES, XSD
 
@@ -34,7 +43,24 @@ BATCH = 20_000
 PROFILES = ("dcat-ap-3", "dcat-ap-2.1.1", "hvd")
 """``dcat-ap-3``: the catalogue as published; ``dcat-ap-2.1.1``: down-converted for harvesters
 that ingest 2.1.1 (:mod:`exports.dcat_ap2`); ``hvd``: the high-value datasets only, with their
-distributions, the data services declared HVD, the root catalogue and the agents they name."""
+distributions, the data services declared HVD, the root catalogue and the agents they name.
+Each thematic catalogue has one more, ``theme-{slug}`` (:func:`theme_profile`)."""
+
+THEME_PROFILE = "theme-"
+
+
+def theme_profile(slug: str) -> str:
+    """The dump profile of the thematic catalogue ``slug``: that catalogue, its datasets with
+    their distributions, the root catalogue and the agents they name (DCAT-AP 3)."""
+    return THEME_PROFILE + slug
+
+
+def check_profile(profile: str) -> None:
+    """``ValueError`` unless ``profile`` is one of :data:`PROFILES` or a theme's."""
+    if profile not in PROFILES and not (profile.startswith(THEME_PROFILE)
+                                        and len(profile) > len(THEME_PROFILE)):
+        raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)} or "
+                         f"{THEME_PROFILE}SLUG")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +158,16 @@ class _HashingFile:
         self.raw.flush()
 
 
-def _quads(store: Store, graphs: list[NamedNode] | None = None) -> Iterator[Quad]:
-    """Every quad (or those of ``graphs``), datatypes restored, in bounded batches."""
+def _quads(snapshot: Snapshot, graphs: list[NamedNode] | None = None) -> Iterator[Quad]:
+    """Every quad (or those of ``graphs``), as mapped: record by record from the records'
+    text, else from the store with datatypes restored, in bounded batches."""
+    text = snapshot.text
+    if text is not None:
+        iris = text.graphs() if graphs is None else (graph.value for graph in graphs)
+        for iri in iris:
+            yield from text.quads(iri)
+        return
+    store = snapshot.store
     source: Iterable[Quad] = store if graphs is None else (
         quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph))
     batch: list[Quad] = []
@@ -200,29 +234,75 @@ def hvd_graphs(store: Store) -> list[NamedNode]:
     return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
 
 
-def write_dump(store: Store, dump: DumpFormat, folder: Path,
+def _write_lines(snapshot: Snapshot, out: IO[bytes], drop_graph: bool) -> None:
+    """The whole catalogue as N-Quads (N-Triples with ``drop_graph``), byte for byte: the
+    records' text in IRI order, else Oxigraph's native writer, through :class:`_LineFilter`."""
+    lines = _LineFilter(out, drop_graph)
+    text = snapshot.text
+    if text is None:
+        snapshot.store.dump(cast(IO[bytes], lines), format=RdfFormat.N_QUADS)
+    else:
+        for iri in text.graphs():
+            lines.write(text.nquads(iri) or b"")
+    lines.close()
+
+
+def theme_graphs(store: Store, theme: str) -> list[NamedNode]:
+    """The record graphs of thematic catalogue ``theme`` (an IRI): its own, its datasets',
+    the root catalogue's with its other parts (the root names them: ``dct:hasPart`` needs
+    them typed) and those of the agents its datasets name.
+
+    The IRI goes into the query as a validated term (``NamedNode`` refuses anything that is
+    not an IRI), never as raw text; ``ValueError`` if it is not one.
+    """
+    node = str(NamedNode(theme))
+    query = f"""SELECT DISTINCT ?g WHERE {{
+      {{ GRAPH ?g {{ ?g a <{DCAT.Catalog}> }} FILTER(?g = {node}) }}
+      UNION {{ GRAPH ?g {{ {node} <{DCAT.dataset}> ?g }} }}
+      UNION {{ GRAPH {node} {{ {node} <{DCT.isPartOf}> ?g }} }}
+      UNION {{ GRAPH {node} {{ {node} <{DCT.isPartOf}> ?root }}
+               GRAPH ?g {{ ?g <{DCT.isPartOf}> ?root }} }}
+      UNION {{ GRAPH ?d {{ {node} <{DCAT.dataset}> ?d . ?d <{DCT.publisher}>|<{DCT.creator}> ?g }}
+               GRAPH ?g {{ ?g ?p ?o }} }}
+    }} ORDER BY ?g"""
+    result = store.query(query)
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("the theme selection is a SELECT")
+    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+
+
+def _selection(snapshot: Snapshot, profile: str) -> list[NamedNode] | None:
+    """The record graphs a profile's dumps hold (``None``: all of them)."""
+    if profile == "hvd":
+        return hvd_graphs(snapshot.store)
+    if profile.startswith(THEME_PROFILE):
+        slug = profile[len(THEME_PROFILE):]
+        graphs = theme_graphs(snapshot.store, f"{snapshot.generation.base_iri}/themes/{slug}")
+        if not graphs:
+            raise ValueError(f"no thematic catalogue {slug!r} is published")
+        return graphs
+    return None
+
+
+def write_dump(snapshot: Snapshot, dump: DumpFormat, folder: Path,
                profile: str = "dcat-ap-3") -> DumpFile:
-    """Write ``dump`` of ``store`` in ``profile`` into ``folder`` atomically; its size and
-    checksum."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}: use {', '.join(PROFILES)}")
+    """Write ``dump`` of the ``snapshot`` generation in ``profile`` into ``folder``
+    atomically; its size and checksum."""
+    check_profile(profile)
     folder.mkdir(parents=True, exist_ok=True)
     name = dump.file_name(profile)
     final = folder / name
     temporary = folder / f".{name}.tmp-{os.getpid()}"
-    graphs = hvd_graphs(store) if profile == "hvd" else None
+    graphs = _selection(snapshot, profile)
     try:
         with temporary.open("wb") as raw:
             hashing = _HashingFile(raw)
             with gzip.GzipFile(fileobj=cast(IO[bytes], hashing), mode="wb", compresslevel=6,
                                mtime=0) as compressed:
                 if profile == "dcat-ap-3" and dump.name in ("nq", "nt"):
-                    # line formats of the whole catalogue: Oxigraph writes natively
-                    native = _LineFilter(cast(IO[bytes], compressed), dump.name == "nt")
-                    store.dump(cast(IO[bytes], native), format=RdfFormat.N_QUADS)
-                    native.close()
+                    _write_lines(snapshot, cast(IO[bytes], compressed), dump.name == "nt")
                 else:
-                    quads = _quads(store, graphs)
+                    quads = _quads(snapshot, graphs)
                     statements: Iterator[Quad] | Iterator[Triple] = (
                         _profile_quads(quads, profile) if dump.rdf_format.supports_datasets
                         else _triples(quads, profile))
@@ -237,8 +317,9 @@ def write_dump(store: Store, dump: DumpFormat, folder: Path,
     return DumpFile(dump, final, hashing.size, hashing.digest.hexdigest(), profile)
 
 
-def write_dumps(store: Store, folder: Path, formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
+def write_dumps(snapshot: Snapshot, folder: Path,
+                formats: tuple[DumpFormat, ...] = DUMP_FORMATS,
                 profiles: tuple[str, ...] = ("dcat-ap-3",)) -> list[DumpFile]:
-    """Every dump in ``formats`` x ``profiles`` of ``store``, written into ``folder``."""
-    return [write_dump(store, dump, folder, profile)
+    """Every dump in ``formats`` x ``profiles`` of ``snapshot``, written into ``folder``."""
+    return [write_dump(snapshot, dump, folder, profile)
             for profile in profiles for dump in formats]

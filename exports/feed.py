@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad
 
 from loader.generations import Generation, GraphEntry
-from ontology.datatypes import restore_datatypes
+from loader.repo import Snapshot
 from ontology.namespaces import HYDRA, RDF, XSD, Namespace
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
@@ -84,7 +84,7 @@ class PageLinks:
     """When the next page's changes were published (the relation's value)."""
 
 
-def feed_page(store: Store, base_iri: str, generation: Generation, changes: list[Change],
+def feed_page(snapshot: Snapshot, base_iri: str, generation: Generation, changes: list[Change],
               page: int, links: PageLinks) -> list[Quad]:
     """One page: its members (activities in the default graph, each created or updated
     record's graph at that generation as a named graph named by the activity)."""
@@ -118,7 +118,6 @@ def feed_page(store: Store, base_iri: str, generation: Generation, changes: list
             Quad(activity, NamedNode(AS.published), published),
         ]
         if change.kind != "Delete":
-            record = store.quads_for_pattern(None, None, None, NamedNode(change.iri))
             quads += [Quad(q.subject, q.predicate, q.object, activity)
-                      for q in restore_datatypes(list(record)) if isinstance(q, Quad)]
+                      for q in snapshot.record_quads(change.iri)]
     return quads

@@ -22,7 +22,8 @@ MANIFEST = "manifest.json"
 PROFILE_IRIS = {"dcat-ap-3": "http://data.europa.eu/r5r/",
                 "dcat-ap-2.1.1": "http://data.europa.eu/r5r/2.1.1/",
                 "hvd": "http://data.europa.eu/eli/reg_impl/2023/138/oj"}
-"""What each profile's files conform to (``dct:conformsTo``)."""
+"""What each profile's files conform to (``dct:conformsTo``); thematic catalogues' dumps are
+DCAT-AP 3."""
 _FILE_TYPES = {"nq": "RDF_N_QUADS", "nt": "RDF_N_TRIPLES", "ttl": "RDF_TURTLE",
                "rdf": "RDF_XML", "jsonld": "JSON_LD"}
 
@@ -98,7 +99,8 @@ def manifest_triples(manifest: Manifest, base_iri: str) -> list[Triple]:
                    NamedNode(IANA_MEDIA_TYPES + "application/gzip")),
             Triple(node, NamedNode(DCAT.byteSize),
                    Literal(str(entry.byte_size), datatype=NamedNode(XSD.nonNegativeInteger))),
-            Triple(node, NamedNode(DCT.conformsTo), NamedNode(PROFILE_IRIS[entry.profile])),
+            Triple(node, NamedNode(DCT.conformsTo), NamedNode(
+                PROFILE_IRIS.get(entry.profile, PROFILE_IRIS["dcat-ap-3"]))),
             Triple(node, NamedNode(DCT.issued),
                    Literal(manifest.issued, datatype=NamedNode(XSD.dateTime))),
             Triple(node, NamedNode(SPDX.checksum), checksum),

@@ -26,7 +26,11 @@ Modes:
                       given without resources keeps its published distributions.
 
 Each SOURCE is a udata CSV export (datasets, resources, organizations, reuses, dataservices;
-plain or .gz; the kind is read from the header) or a directory / file of udata API JSON pages.
+plain or .gz; the kind is read from the header), a directory / file of udata API JSON pages,
+or a DCAT catalogue in RDF: a file (.ttl .nt .nq .trig .rdf .owl .jsonld) or an http(s) URL,
+walked along its Hydra next links without leaving the URL's origin (scheme, host, port).
+Harvested datasets and data services keep their own IRIs, each in its own graph; each source
+gets a provenance graph {base}/sources/{key}.
 Nothing is published if a source is unusable; rejected rows are listed in the report.
 """
 
@@ -38,7 +42,8 @@ def _build_parser() -> argparse.ArgumentParser:
     load_parser = commands.add_parser("load", help="load sources into a new generation",
                                       description=LOAD_HELP,
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    load_parser.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    load_parser.add_argument("sources", nargs="+", metavar="SOURCE",
+                             help="a file, a directory, or the http(s) URL of a DCAT catalogue")
     load_parser.add_argument("--store", required=True, type=Path, help="store directory")
     load_parser.add_argument("--update", action="store_true",
                              help="change only the given records (default: snapshot)")
@@ -99,6 +104,9 @@ def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
                         help="memory for cached SPARQL answers per web process")
     parser.add_argument("--per-client", type=int, default=defaults.per_client,
                         help="queries one client may run at once (429 beyond)")
+    parser.add_argument("--shutdown-timeout", type=int, default=30, metavar="SECONDS",
+                        help="on SIGTERM, how long requests in flight may take to finish "
+                             "(default 30)")
     parser.add_argument("--log-client-ip", action="store_true",
                         help="write client addresses into the query log (off by default)")
 
@@ -149,7 +157,7 @@ def _serve(store: Path, args: argparse.Namespace) -> int:
     from endpoint.serve import serve
 
     serve(store, _endpoint_settings(args), host=args.host, port=args.port,
-          web_workers=args.workers)
+          web_workers=args.workers, shutdown_timeout=args.shutdown_timeout)
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exports.dumps import DUMP_FORMATS, PROFILES
+from exports.dumps import DUMP_FORMATS
 from exports.service import export_generation, formats_named
 
 
@@ -22,17 +22,17 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--format", action="append", default=[],
                         choices=[*(dump.name for dump in DUMP_FORMATS), "all"],
                         help="a dump format (repeatable; default: all)")
-    parser.add_argument("--profile", action="append", default=[], choices=PROFILES,
+    parser.add_argument("--profile", action="append", default=[],
                         help="dcat-ap-3 (as published), dcat-ap-2.1.1 (down-converted for "
-                             "data.europa.eu) or hvd (high-value datasets only); repeatable; "
-                             "default: all three")
+                             "data.europa.eu), hvd (high-value datasets only) or theme-SLUG "
+                             "(one thematic catalogue); repeatable; default: all of them")
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the dumps; exit 2 with a one-line message when nothing is published."""
     try:
         folder, manifest = export_generation(args.store, args.out, formats_named(args.format),
-                                             tuple(args.profile) or PROFILES)
+                                             tuple(args.profile) or None)
     except (LookupError, ValueError, OSError) as error:
         print(f"ldcat export: {error}", file=sys.stderr)
         return 2

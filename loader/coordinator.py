@@ -10,10 +10,11 @@ the thematic catalogues and the root catalogue.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from tqdm import tqdm
@@ -24,12 +25,14 @@ from loader.mapping.catalog import map_catalog, map_theme
 from loader.mapping.context import MappingContext
 from loader.mapping.nquads import HASH_MODULUS, GraphWriter, content_hash
 from loader.mapping.organization import map_organization, map_user
+from loader.mapping.provenance import map_source, source_graph
 from loader.parts import PartLoader
 from loader.readers import api_json
 from loader.readers.csvsource import CsvRow, CsvSource
+from loader.readers.dcat_rdf import Harvest, read_catalogue
 from loader.readers.fields import RowIssues
 from loader.records import OrganizationRecord, SourceRef, UserRecord
-from loader.report import Issue, LoadReport, Severity
+from loader.report import Issue, LoadReport, Severity, SourceError
 from loader.sources import Source
 from loader.workerpool import map_in_workers
 from loader.workers import (
@@ -54,6 +57,10 @@ class QuadTarget(Protocol):
 
     def write(self, graph: str, data: bytes) -> None:
         """Add a block of N-Quads belonging to record graph ``graph``."""
+
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Note a block of ``graph`` that a worker wrote into a part file (name, offset,
+        length)."""
 
     def part_loader(self) -> AbstractContextManager[PartLoader] | None:
         """A loader for part files written by worker processes, or ``None`` if unsupported."""
@@ -104,9 +111,11 @@ class Coordinator:
     def run(self, sources: list[Source]) -> None:
         """Map every source, in dependency order, then the derived records."""
         for source in sorted(sources, key=lambda item: item.order):
-            self.report.sources.append(str(source.path))
+            self.report.sources.append(source.location)
             if source.format == "api":
                 self._run_api(source)
+            elif source.format == "rdf":
+                self._run_rdf(source)
             else:
                 self._run_csv(source)
         self._finish()
@@ -194,6 +203,38 @@ class Coordinator:
                     self.report.published["resources"] += len(record.resources)
         self._count_rejected("datasets", read_issues)
 
+    def _run_rdf(self, source: Source) -> None:
+        """Harvest a DCAT catalogue: each record in the graph of its own IRI, and the source's
+        provenance graph (kind ``sources``)."""
+        location = source.location
+        harvest = Harvest(location)
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        members: list[str] = []
+        counts: Counter[str] = Counter()
+        records = tqdm(read_catalogue(location, harvest), desc=f"harvest {location}",
+                       unit=" records", disable=not self.progress)
+        for record in records:
+            self.report.rows_read[record.kind] += 1
+            if record.iri in self.graphs:
+                self.report.add(Issue(location, 0, "", f"record {record.iri} is already "
+                                      "given by another source of this load",
+                                      Severity.REJECTED, record.iri))
+                continue
+            self._add(record.iri, record.kind, record.data, content_hash(record.data))
+            self.report.published[record.kind] += 1
+            counts[record.kind] += 1
+            members.append(record.iri)
+        graph = source_graph(self.ctx.iris.base, location)
+        if graph in self.graphs:
+            raise SourceError(f"{location}: given twice")
+        self._add_writer(map_source(self.ctx.iris.base, location, bool(source.url),
+                                    harvest.pages, members), "sources")
+        for note in harvest.notes:
+            self.report.add(Issue(location, 0, "", note))
+        self.report.harvests.append({
+            "source": location, "graph": graph, "harvested_at": started,
+            "pages": harvest.pages, "records": dict(counts), "notes": harvest.notes})
+
     # -- records ---------------------------------------------------------------------------
 
     def _accept(self, mapped: MappedRecord) -> None:
@@ -208,7 +249,7 @@ class Coordinator:
             return
         self.report.published[kind] += 1
         graph_kind = "datasets" if kind == "resources" else kind
-        self._add(mapped.graph, graph_kind, mapped.text, mapped.hash)
+        self._add(mapped.graph, graph_kind, mapped.text, mapped.hash, mapped.extent)
         if kind == "datasets":
             self._note_dataset(mapped)
         elif mapped.agent is not None:
@@ -239,9 +280,12 @@ class Coordinator:
         elif owner_id:
             self.users.setdefault(owner_id, owner_name or owner_id)
 
-    def _add(self, graph: str, kind: str, data: bytes, digest: int) -> None:
+    def _add(self, graph: str, kind: str, data: bytes, digest: int,
+             extent: tuple[str, int, int] | None = None) -> None:
         if data:
             self.target.write(graph, data)
+        elif extent is not None:
+            self.target.locate(graph, extent)
         entry = self.graphs.get(graph)
         total = digest if entry is None else (entry.hash + digest) % HASH_MODULUS
         self.graphs[graph] = GraphEntry(kind, total)

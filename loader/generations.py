@@ -6,9 +6,11 @@ Layout of a store directory::
       current -> generations/g000002     symlink to a plain Oxigraph store directory
       generations/
         g000001/                         Oxigraph store (immutable once published)
+        g000001.text/                    each record's N-Quads (loader/record_text.py)
         g000001.json                     manifest: base IRI, mode, counts, sources, parent
         g000001.graphs.tsv.gz            record graphs: IRI, kind, content hash
         g000001.report.json              the load report
+        g000001.search.sqlite            the search index (loader/search_index.py)
         .staging-g000003-4242/           a load in progress (never opened by readers)
       .lock                              held by the one load running
 
@@ -166,7 +168,10 @@ class StoreLayout:
             match = _GENERATION.fullmatch(entry.name.split(".")[0])
             never_published = match is not None and (current is None
                                                      or match.group(0) > current.id)
-            if entry.name.startswith(".staging-") or ".tmp-" in entry.name or never_published:
+            orphan_text = (entry.name.endswith(".text")
+                           and not (self.generations_dir / entry.name[:-5]).is_dir())
+            if entry.name.startswith(".staging-") or ".tmp-" in entry.name or never_published \
+                    or orphan_text:
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
@@ -184,10 +189,25 @@ class StoreLayout:
         path.mkdir(parents=True)
         return path
 
+    def text_dir(self, generation_id: str) -> Path:
+        """Where generation ``generation_id`` keeps its records' text."""
+        return self.generations_dir / f"{generation_id}.text"
+
     def publish(self, staging: Path, generation_id: str, manifest: dict[str, Any],
-                graphs: dict[str, GraphEntry], report: dict[str, Any]) -> Generation:
-        """Move a finished store into place and make it ``current``, atomically."""
+                graphs: dict[str, GraphEntry], report: dict[str, Any],
+                text: Path | None = None,
+                files: dict[str, Path] | None = None) -> Generation:
+        """Move a finished store (and its records' ``text``) into place and make it
+        ``current``, atomically.
+
+        ``files`` maps suffixes to finished files moved beside the generation first
+        (``{".search.sqlite": path}`` becomes ``g000007.search.sqlite``).
+        """
         final = self.generations_dir / generation_id
+        if text is not None:
+            os.rename(text, self.text_dir(generation_id))
+        for suffix, path in (files or {}).items():
+            os.replace(path, self.generations_dir / f"{generation_id}{suffix}")
         index_lines = "".join(f"{iri}\t{entry.kind}\t{entry.hash:032x}\n"
                               for iri, entry in sorted(graphs.items()))
         _write_atomically(self.generations_dir / f"{generation_id}.graphs.tsv.gz",

@@ -14,6 +14,7 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,17 @@ from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
+from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
+from loader.search_index import build_search_index
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
+from ontology.datatypes import restore_datatypes
 from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
+SEARCH_INDEX = "search.sqlite"
+"""Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,8 @@ class LoadOptions:
 
 class StoreTarget:
     """Bulk-loads mapped N-Quads into a fresh store: buffered from this process, or as part
-    files written by workers (:func:`~loader.parts.part_loader`)."""
+    files written by workers (:func:`~loader.parts.part_loader`); keeps every record's text
+    (:mod:`loader.record_text`)."""
 
     FLUSH_BYTES = 64 << 20
 
@@ -60,11 +67,13 @@ class StoreTarget:
         self.store = store
         self.folder = folder
         self.load_threads = load_threads
+        self.text = RecordTextWriter(folder / "text")
         self.buffer: list[bytes] = []
         self.buffered = 0
 
     def write(self, graph: str, data: bytes) -> None:
         """Buffer a block; bulk-load when the buffer is large."""
+        self.text.append(graph, data)
         self.buffer.append(data)
         self.buffered += len(data)
         if self.buffered >= self.FLUSH_BYTES:
@@ -77,9 +86,13 @@ class StoreTarget:
             self.buffer.clear()
             self.buffered = 0
 
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Note a block a worker wrote (the part file is kept once loaded)."""
+        self.text.locate(graph, *extent)
+
     def part_loader(self) -> AbstractContextManager[PartLoader]:
         """A loader thread for the part files worker processes write."""
-        return part_loader(self.store, self.folder, self.load_threads)
+        return part_loader(self.store, self.folder, self.load_threads, keep=self.text.adopt)
 
 
 class GraphCollector:
@@ -92,13 +105,18 @@ class GraphCollector:
         """Append a block to its graph."""
         self.blocks.setdefault(graph, []).append(data)
 
+    def locate(self, graph: str, extent: tuple[str, int, int]) -> None:
+        """Never called: updates map in this process."""
+        raise RuntimeError("an update maps in-process; no part files to locate")
+
     def part_loader(self) -> None:
         """Updates replace graph by graph, in this process."""
         return None
 
 
-def load(paths: list[Path], store_dir: Path, options: LoadOptions) -> LoadReport:
-    """Load ``paths`` into a new generation of ``store_dir`` and publish it.
+def load(paths: Sequence[Path | str], store_dir: Path, options: LoadOptions) -> LoadReport:
+    """Load ``paths`` (files, directories, or http(s) URLs of DCAT catalogues) into a new
+    generation of ``store_dir`` and publish it.
 
     Raises :class:`SourceError` (nothing published) when a source is unusable, and
     ``ValueError`` for a bad base IRI or an update without a published generation.
@@ -155,12 +173,16 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(coordinator.graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
+                           options.progress)
+        target.text.finish(coordinator.graphs)
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
-                       coordinator.graphs, report.to_json())
+                       coordinator.graphs, report.to_json(), text=staging / "text",
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
@@ -170,21 +192,43 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
                          coordinator: Coordinator) -> None:
-    """Keep the published distributions of datasets replaced by a load without resources."""
+    """Keep the published distributions of datasets replaced by a load without resources
+    (ldcat's own datasets only: a harvested record always comes with its distributions)."""
     resources_prefix = f"{ctx.iris.base}/resources/"
+    datasets_prefix = f"{ctx.iris.base}/datasets/"
     distribution = NamedNode(DCAT.distribution)
     for graph, blocks in collector.blocks.items():
         entry = coordinator.graphs.get(graph)
-        if entry is None or entry.kind != "datasets":
+        if entry is None or entry.kind != "datasets" or not graph.startswith(datasets_prefix):
             continue
-        kept = [quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
-                if quad.predicate == distribution
-                or str(quad.subject).startswith(f"<{resources_prefix}")]
+        kept = restore_datatypes(
+            quad for quad in store.quads_for_pattern(None, None, None, NamedNode(graph))
+            if quad.predicate == distribution
+            or str(quad.subject).startswith(f"<{resources_prefix}"))
         if kept:
             data = serialize(kept, format=RdfFormat.N_QUADS) or b""
             blocks.append(data)
             coordinator.graphs[graph] = GraphEntry(
                 entry.kind, (entry.hash + content_hash(data)) % HASH_MODULUS)
+
+
+def _update_text(layout: StoreLayout, parent: Generation, folder: Path,
+                 graphs: dict[str, GraphEntry], collector: GraphCollector) -> Path | None:
+    """The records' text of an update: the parent's kept records (files hard-linked) and the
+    replaced ones; ``None`` when the parent has no text (readers use the store)."""
+    parent_text = RecordText.open(layout.text_dir(parent.id))
+    if parent_text is None:
+        return None
+    try:
+        writer = RecordTextWriter(folder)
+        writer.inherit(parent_text, (graph for graph in graphs
+                                     if graph not in collector.blocks))
+        for graph, blocks in collector.blocks.items():
+            writer.append(graph, b"".join(blocks))
+        writer.finish(graphs)
+    finally:
+        parent_text.close()
+    return folder
 
 
 def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base_iri: str,
@@ -222,11 +266,14 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, len(graphs))
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
+        text = _update_text(layout, parent, staging / "text", graphs, collector)
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
-                        "statistics": statistics}, graphs, report.to_json())
+                        "statistics": statistics}, graphs, report.to_json(), text=text,
+                       files={".search.sqlite": staging / SEARCH_INDEX})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()

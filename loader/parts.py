@@ -18,7 +18,7 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,9 +39,13 @@ class PartLoader:
     bulk load at the same time (pyoxigraph releases the GIL), trading memory for time.
     """
 
-    def __init__(self, store: Store, directory: Path, threads: int = 1) -> None:
+    def __init__(self, store: Store, directory: Path, threads: int = 1,
+                 keep: Callable[[Path], None] | None = None) -> None:
         self.store = store
         self.directory = directory
+        self.keep = keep
+        """Called with each part once loaded (it then owns the file); parts are deleted
+        otherwise."""
         self._parts: queue.Queue[Path | None] = queue.Queue()
         self._errors: list[BaseException] = []
         self._threads = [threading.Thread(target=self._run, daemon=True)
@@ -50,7 +54,7 @@ class PartLoader:
             thread.start()
 
     def submit(self, part: Path) -> None:
-        """Load ``part`` (a complete N-Quads file) and delete it afterwards."""
+        """Load ``part`` (a complete N-Quads file), then hand it to ``keep`` or delete it."""
         if self._errors:
             raise LoaderFailed(f"bulk load failed: {self._errors[0]}") from self._errors[0]
         self._parts.put(part)
@@ -73,6 +77,8 @@ class PartLoader:
                 continue
             try:
                 self.store.bulk_load(path=str(part), format=RdfFormat.N_QUADS, lenient=True)
+                if self.keep is not None:
+                    self.keep(part)
             except BaseException as error:  # handed to the caller by close()
                 self._errors.append(error)
             part.unlink(missing_ok=True)
@@ -85,10 +91,11 @@ class PartLoader:
 
 
 @contextmanager
-def part_loader(store: Store, folder: Path, threads: int = 1) -> Iterator[PartLoader]:
+def part_loader(store: Store, folder: Path, threads: int = 1,
+                keep: Callable[[Path], None] | None = None) -> Iterator[PartLoader]:
     """A :class:`PartLoader` with a fresh part directory under ``folder``, closed on exit."""
     directory = Path(tempfile.mkdtemp(prefix=".parts-", dir=folder))
-    loader = PartLoader(store, directory, threads)
+    loader = PartLoader(store, directory, threads, keep)
     try:
         yield loader
     except BaseException:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +31,7 @@ from pyoxigraph import (
 )
 
 from loader.generations import Generation, StoreLayout
+from loader.record_text import RecordText
 from ontology.datatypes import restore_datatypes
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
@@ -42,6 +44,32 @@ EARLIER_OPEN = 2
 
 class NoGeneration(LookupError):
     """Nothing has been published in the store yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One published generation opened read-only: its store and its records' text."""
+
+    store: Store
+    generation: Generation
+    text: RecordText | None
+
+    def record_quads(self, iri: str) -> list[Quad]:
+        """The quads of one record graph as mapped (empty if there is no such record).
+
+        From the records' text when the generation has it (one lookup and a native parse),
+        else from the store, datatypes restored; ``ValueError`` for an invalid IRI.
+        """
+        if self.text is not None:
+            return self.text.quads(iri)
+        return restore_datatypes(self.store.quads_for_pattern(None, None, None,
+                                                              NamedNode(iri)))
+
+    @classmethod
+    def open(cls, layout: StoreLayout, generation: Generation) -> Snapshot:
+        """Open ``generation`` of ``layout`` read-only."""
+        return cls(Store.read_only(str(generation.path)), generation,
+                   RecordText.open(layout.text_dir(generation.id)))
 
 
 class Repo(Protocol):
@@ -78,10 +106,11 @@ class GenerationView:
     the same generation while loads publish newer ones.
     """
 
-    def __init__(self, store: Store, generation: Generation, layout: StoreLayout) -> None:
-        self.store = store
+    def __init__(self, snapshot: Snapshot, layout: StoreLayout) -> None:
+        self.snapshot = snapshot
+        self.store = snapshot.store
         self.layout = layout
-        self._generation = generation
+        self._generation = snapshot.generation
 
     def generation(self) -> Generation:
         """The generation this view reads."""
@@ -101,8 +130,8 @@ class GenerationView:
         return self.store.query(sparql, use_default_graph_as_union=True)
 
     def record_graph(self, iri: str) -> list[Quad]:
-        """The quads of one record graph, with declared datatypes restored."""
-        return restore_datatypes(self.store.quads_for_pattern(None, None, None, NamedNode(iri)))
+        """The quads of one record graph as mapped (see :meth:`Snapshot.record_quads`)."""
+        return self.snapshot.record_quads(iri)
 
     def description(self, iri: str) -> list[Triple]:
         """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph.
@@ -153,29 +182,28 @@ class EmbeddedRepo:
         self.layout = StoreLayout(store_dir)
         self._lock = threading.Lock()
         self._target: str | None = None
-        self._store: Store | None = None
-        self._generation: Generation | None = None
-        self._earlier: dict[str, tuple[Store, Generation]] = {}
+        self._snapshot: Snapshot | None = None
+        self._earlier: dict[str, Snapshot] = {}
 
-    def _open(self) -> tuple[Store, Generation]:
+    def snapshot(self) -> Snapshot:
+        """The current generation, opened (``NoGeneration`` if none is published)."""
         try:
             target = os.readlink(self.layout.current_link)
         except OSError:
             raise NoGeneration(f"{self.layout.root}: no published generation") from None
         with self._lock:
-            if target != self._target or self._store is None or self._generation is None:
+            if target != self._target or self._snapshot is None:
                 generation = self.layout.current()
                 if generation is None:
                     raise NoGeneration(f"{self.layout.root}: no published generation")
-                self._store = Store.read_only(str(generation.path))
-                self._generation = generation
+                self._snapshot = Snapshot.open(self.layout, generation)
                 self._target = target
-            return self._store, self._generation
+            return self._snapshot
 
     def generation(self) -> Generation | None:
         """The generation currently published, or ``None``."""
         try:
-            return self._open()[1]
+            return self.snapshot().generation
         except NoGeneration:
             return None
 
@@ -183,19 +211,19 @@ class EmbeddedRepo:
         """Every published generation, oldest first."""
         return self.layout.generations()
 
-    def open_generation(self, generation_id: str) -> tuple[Store, Generation] | None:
+    def open_generation(self, generation_id: str) -> Snapshot | None:
         """A generation by id, read-only: the current one, or an earlier one still on disk
         (the last few stay open, for walks pinned to them); ``None`` if it is gone."""
-        store, current = self._open()
-        if generation_id == current.id:
-            return store, current
+        current = self.snapshot()
+        if generation_id == current.generation.id:
+            return current
         with self._lock:
             if generation_id in self._earlier:
                 return self._earlier[generation_id]
         generation = self.layout.generation(generation_id)
         if generation is None:
             return None
-        opened = (Store.read_only(str(generation.path)), generation)
+        opened = Snapshot.open(self.layout, generation)
         with self._lock:
             self._earlier[generation_id] = opened
             while len(self._earlier) > EARLIER_OPEN:
@@ -204,15 +232,14 @@ class EmbeddedRepo:
 
     def pinned(self) -> GenerationView:
         """The generation published now, held for the caller (``NoGeneration`` if none)."""
-        store, generation = self._open()
-        return GenerationView(store, generation, self.layout)
+        return GenerationView(self.snapshot(), self.layout)
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""
         return self.pinned().query(sparql)
 
     def record_graph(self, iri: str) -> list[Quad]:
-        """The quads of one record graph, with declared datatypes restored."""
+        """The quads of one record graph as mapped (declared datatypes kept)."""
         return self.pinned().record_graph(iri)
 
     def description(self, iri: str) -> list[Triple]:

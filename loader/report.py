@@ -63,6 +63,9 @@ class LoadReport:
     mode: str = "snapshot"
     validation: dict[str, Any] = field(default_factory=dict)
     """The SHACL gate's summary (shapes, policy, counts per severity, seconds)."""
+    harvests: list[dict[str, Any]] = field(default_factory=list)
+    """Per harvested RDF source: location, provenance graph, time, pages, records per kind,
+    notes (loops, repeated records, nodes that could not be records)."""
 
     def add(self, issue: Issue) -> None:
         """Record one issue."""
@@ -92,6 +95,10 @@ class LoadReport:
                 f"  {kind}: {self.rows_read[kind]:,} read, {self.published[kind]:,} published"
                 + suffix
             )
+        for harvest in self.harvests:
+            records = ", ".join(f"{n:,} {kind}" for kind, n in sorted(harvest["records"].items()))
+            lines.append(f"  harvested {harvest['source']}: {len(harvest['pages']):,} pages, "
+                         f"{records or 'no records'}")
         rejected = len(self.rejected)
         lines.append(f"  {rejected:,} rows rejected, {len(self.issues) - rejected:,} warnings")
         if self.validation.get("counts") is not None:
@@ -113,6 +120,7 @@ class LoadReport:
             "hidden": dict(self.hidden),
             "removed": dict(self.removed),
             "validation": self.validation,
+            "harvests": self.harvests,
             "issues": [asdict(issue) for issue in self.issues],
         }
 

@@ -19,6 +19,7 @@ from loader.readers import (
     reuses_csv,
 )
 from loader.readers.csvsource import CsvSource, open_bytes
+from loader.readers.dcat_rdf import SUFFIXES, is_url
 from loader.report import SourceError
 
 CSV_READERS: tuple[ModuleType, ...] = (
@@ -26,23 +27,32 @@ CSV_READERS: tuple[ModuleType, ...] = (
 )
 """Tried in this order: the most specific signatures first."""
 
-LOAD_ORDER = ("organizations", "datasets", "resources", "reuses", "dataservices")
-"""Kinds are mapped in this order, so that links can be checked against what is published."""
+LOAD_ORDER = ("organizations", "datasets", "resources", "reuses", "dataservices", "harvest")
+"""Kinds are mapped in this order, so that links can be checked against what is published
+(``harvest``: a DCAT catalogue in RDF, whose records keep their own IRIs)."""
 
 
 def describe_kinds() -> str:
     """The kinds of source ``ldcat load`` accepts, for messages."""
-    return ("datasets, resources, organizations, reuses, dataservices (CSV, plain or .gz) "
-            "or udata API JSON pages")
+    return ("datasets, resources, organizations, reuses, dataservices (CSV, plain or .gz), "
+            "udata API JSON pages, or a DCAT catalogue in RDF (an http(s) URL or a file: "
+            + " ".join(SUFFIXES) + ")")
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A recognised source: its path, kind and format (``csv`` or ``api``)."""
+    """A recognised source: its path (or URL), kind and format (``csv``, ``api`` or ``rdf``)."""
 
     path: Path
     kind: str
     format: str
+    url: str = ""
+    """The http(s) URL of a catalogue to harvest (``path`` is then unused)."""
+
+    @property
+    def location(self) -> str:
+        """The URL or the path, as the user gave it."""
+        return self.url or str(self.path)
 
     @property
     def order(self) -> int:
@@ -74,10 +84,18 @@ def _looks_like_json(path: Path) -> bool:
     return start[:1] in (b"{", b"[")
 
 
-def detect_source(path: Path) -> Source:
-    """Recognise ``path``; :class:`SourceError` with a one-line reason if it is unusable."""
+def detect_source(location: Path | str) -> Source:
+    """Recognise a path or an http(s) URL; :class:`SourceError` with a one-line reason if it
+    is unusable. A URL is only recognised here: it is fetched when the load reads it."""
+    if isinstance(location, str) and is_url(location):
+        return Source(Path(), "harvest", "rdf", url=location)
+    if isinstance(location, str) and "://" in location:
+        raise SourceError(f"{location}: only http(s) URLs can be harvested")
+    path = Path(location)
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
+    if path.is_file() and path.suffix.lower() in SUFFIXES:
+        return Source(path, "harvest", "rdf")
     if _looks_like_json(path):
         return Source(path, "datasets", "api")
     csv_source = CsvSource(path)

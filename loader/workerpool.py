@@ -58,14 +58,20 @@ class _PartWriter:
         self.path: Path | None = None
         self.size = 0
 
-    def write(self, data: bytes) -> None:
-        if self.handle is None:
+    def write(self, records: list[MappedRecord]) -> None:
+        """Append the records' text and note where each one went (``record.extent``)."""
+        if self.handle is None or self.path is None:
             self.number += 1
             self.path = self.directory / f"part-{os.getpid()}-{self.number:04d}.nq"
             self.handle = self.path.open("wb", buffering=1 << 20)
             self.size = 0
-        self.handle.write(data)
-        self.size += len(data)
+        offset = self.size
+        for record in records:
+            if record.text:
+                record.extent = (self.path.name, offset, len(record.text))
+                offset += len(record.text)
+        self.handle.write(b"".join(record.text for record in records))
+        self.size = offset
         if self.size >= PART_BYTES:
             self.close()
 
@@ -85,7 +91,7 @@ def _worker_main(state: WorkerState, directory: Path, jobs: Queue[Job | None],
         parts = _PartWriter(directory, results)
         while (job := jobs.get()) is not None:
             mapped = map_batch(*job)
-            parts.write(b"".join(record.text for record in mapped))
+            parts.write(mapped)
             for record in mapped:
                 record.text = b""
             results.put(("batch", mapped))

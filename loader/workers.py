@@ -72,6 +72,8 @@ class MappedRecord:
     facts: DatasetFacts | None = None
     modified: str | None = None
     line: int = 0
+    extent: tuple[str, int, int] | None = None
+    """Where a worker wrote ``text`` (part file name, offset, length) before dropping it."""
 
 
 @dataclass(slots=True)

@@ -183,3 +183,34 @@ def test_bad_requests(http: TestClient, query: str, status: int) -> None:
 def test_unacceptable_format(http: TestClient) -> None:
     assert http.get("/catalog.exe").status_code == 406
     assert http.get("/catalog", headers={"accept": "image/png"}).status_code in (200, 406)
+
+
+def test_a_thematic_catalogue_is_paged_too(http: TestClient, demo: Store) -> None:
+    themes = sorted(_value(q.subject) for q in demo.quads_for_pattern(
+        None, NamedNode(DCT.isPartOf), NamedNode(f"{BASE}/catalog"), None))
+    assert themes
+    for theme in themes:
+        expected = {_value(q.object) for q in demo.quads_for_pattern(
+            NamedNode(theme), NamedNode(DCAT.dataset), None, None)}
+        assert expected, theme
+        slug = theme.rsplit("/", 1)[1]
+        seen, pages = _walk(http, f"{theme}?page=1&page_size=2")
+        assert sorted(seen) == sorted(expected)
+        assert len(seen) == len(set(seen))
+        assert len(pages) == -(-len(expected) // 2)
+        assert all(page.startswith(f"{theme}?page=") and "theme=" not in page
+                   for page in pages)
+        first = http.get(f"/themes/{slug}.nt?page=1")
+        assert first.status_code == 200
+        assert first.headers["content-type"].startswith("application/n-triples")
+        triples = [quad.triple for quad in parse(first.content, format=RdfFormat.N_TRIPLES)]
+        assert Triple(NamedNode(theme), NamedNode(RDF.type), NamedNode(HYDRA.Collection)) \
+            in triples
+        assert Triple(NamedNode(theme), NamedNode(RDF.type), NamedNode(DCAT.Catalog)) in triples
+    # without paging parameters the theme is its record description; unknown themes are 404
+    record = http.get(f"/themes/{themes[0].rsplit('/', 1)[1]}",
+                      headers={"accept": "text/turtle"})
+    assert record.status_code == 200
+    assert "PartialCollectionView" not in record.text
+    assert http.get("/themes/no-such-theme?page=1").status_code == 404
+    assert http.get(f"/themes/{themes[0].rsplit('/', 1)[1]}?page=0").status_code == 400

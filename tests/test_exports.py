@@ -18,13 +18,16 @@ from exports.dumps import DUMP_FORMATS, PROFILES, DumpFormat, write_dump
 from exports.manifest import read_manifest
 from exports.service import export_generation
 from ldcat.cli import main
-from loader.generations import StoreLayout
+from loader.generations import Generation, StoreLayout
+from loader.repo import Snapshot
 from loader.report import LoadReport
 from ontology.datatypes import restore_datatypes
-from ontology.namespaces import DCAT, DCATAP, HVD_LEGISLATION, RDF, VOID
+from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, RDF, VOID
 from shapes.service import ValidationRequest, validate_file
 from tests.conftest import DCAT_AP, requires_shared
 from tests.sparql_support import open_client
+
+DEMO_THEMES = ("theme-ecologie", "theme-meteo", "theme-transport")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,7 @@ def test_manifest_matches_the_files(exported: Path) -> None:
     manifest = read_manifest(_folder(exported))
     assert manifest is not None
     assert sorted((entry.profile, entry.format) for entry in manifest.files) == sorted(
-        (profile, d.name) for profile in PROFILES for d in DUMP_FORMATS)
+        (profile, d.name) for profile in (*PROFILES, *DEMO_THEMES) for d in DUMP_FORMATS)
     for entry in manifest.files:
         data = (_folder(exported) / entry.file).read_bytes()
         assert entry.byte_size == len(data)
@@ -94,8 +97,9 @@ def test_a_failed_write_leaves_the_published_dump(exported: Path, tmp_path: Path
         def dump(self, *_: object, **__: object) -> None:
             raise OSError("disk gone")
 
+    broken = Snapshot(Broken(), Generation("g000001", folder, {}), None)  # type: ignore[arg-type]
     with pytest.raises(OSError, match="disk gone"):
-        write_dump(Broken(), DUMP_FORMATS[1], folder)  # type: ignore[arg-type]
+        write_dump(broken, DUMP_FORMATS[1], folder)
     assert target.read_bytes() == b"previous"
     assert [p.name for p in folder.iterdir()] == [target.name]
 
@@ -129,7 +133,7 @@ def test_void_names_the_dumps(http: TestClient) -> None:
     triples = list(parse(http.get("/-/void", headers={"accept": "text/turtle"}).content,
                          format=RdfFormat.TURTLE))
     dumps = {t.object.value for t in triples if t.predicate == NamedNode(VOID.dataDump)}
-    assert len(dumps) == len(DUMP_FORMATS) * len(PROFILES)
+    assert len(dumps) == len(DUMP_FORMATS) * (len(PROFILES) + len(DEMO_THEMES))
     assert all(iri.endswith(".gz") and "/exports/" in iri for iri in dumps)
 
 
@@ -150,7 +154,8 @@ def test_export_cli(exported: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("profile", "shape_set"), [
-    ("dcat-ap-3", "official-3.0.1"), ("dcat-ap-2.1.1", "official-2.1.1"), ("hvd", "hvd")])
+    ("dcat-ap-3", "official-3.0.1"), ("dcat-ap-2.1.1", "official-2.1.1"), ("hvd", "hvd"),
+    ("theme-transport", "official-3.0.1")])
 def test_each_profile_passes_its_official_shapes(exported: Path, profile: str,
                                                  shape_set: str, tmp_path: Path) -> None:
     """Zero Violations on ldcat's nodes; the formats of one profile hold the same graph."""
@@ -178,3 +183,31 @@ def test_hvd_catalogue_holds_only_hvd_records(exported: Path, published: list[Qu
     all_datasets = {q.subject for q in published if q.predicate == NamedNode(RDF.type)
                     and q.object == NamedNode(DCAT.Dataset)}
     assert datasets == hvd & all_datasets
+
+
+def test_a_thematic_catalogue_dump_holds_its_datasets(exported: Path,
+                                                       published: list[Quad]) -> None:
+    data = gzip.decompress((_folder(exported) / DUMP_FORMATS[0].file_name("theme-meteo"))
+                           .read_bytes())
+    quads = list(parse(data, format=RdfFormat.N_QUADS))
+    theme = next(q.subject for q in published if q.predicate == NamedNode(DCT.isPartOf)
+                 and q.subject.value.endswith("/themes/meteo"))  # type: ignore[union-attr]
+    members = {q.object for q in published if q.subject == theme
+               and q.predicate == NamedNode(DCAT.dataset)}
+    datasets = {q.subject for q in quads if q.predicate == NamedNode(RDF.type)
+                and q.object == NamedNode(DCAT.Dataset)}
+    assert members
+    assert datasets == members
+    graphs = {q.graph_name for q in quads}
+    assert theme in graphs
+    # each record graph comes whole, as published
+    for graph in graphs:
+        assert {q for q in quads if q.graph_name == graph} == \
+            {q for q in published if q.graph_name == graph}
+
+
+def test_export_refuses_an_unknown_theme(exported: Path, tmp_path: Path) -> None:
+    assert main(["export", "--store", str(exported), "--out", str(tmp_path / "o"),
+                 "--profile", "theme-nowhere"]) == 2
+    assert main(["export", "--store", str(exported), "--out", str(tmp_path / "o"),
+                 "--profile", "bogus"]) == 2

@@ -27,6 +27,7 @@ from tests.conftest import (
     dataset_row,
     resource_row,
 )
+from tests.test_record_text import assert_text_is_the_store
 
 FIXTURES = PROJECT / "tests" / "fixtures"
 OPTIONS = LoadOptions(base_iri=BASE, workers=1)
@@ -225,6 +226,10 @@ def test_parallel_mapping_gives_the_same_graphs(tmp_path: Path, real_export: Pat
     graphs_b = StoreLayout(tmp_path / "b").graphs(StoreLayout(tmp_path / "b").generations()[0])
     assert graphs_a == graphs_b
     assert len(graphs_a) > 1000
+    # Workers' part files became the records' text, each record found whole.
+    assert assert_text_is_the_store(tmp_path / "b") == len(graphs_b)
+    assert any(path.name.startswith("part-")
+               for path in StoreLayout(tmp_path / "b").text_dir("g000001").iterdir())
 
 
 KILLED_LOAD = """

@@ -128,8 +128,8 @@ def test_servers_switch_to_a_new_generation_without_downtime(
     for server in ("workers-2", "single"):
         before = [a for a in answers if a[1] == server and a[0] < published]
         after = [a for a in answers if a[1] == server and a[0] > published + SWITCH_BOUND]
-        assert len(before) >= 6
-        assert len(after) >= 6
+        assert len(before) >= 3  # a loaded CI machine answers few in 1.5 s
+        assert len(after) >= 3
         assert {a[4] for a in before} == {"g000001"}
         assert {a[4] for a in after} == {"g000002"}, server
         late = [a for a in answers if a[1] == server and a[4] == "g000001"

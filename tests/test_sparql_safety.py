@@ -23,6 +23,7 @@ import pytest
 from pyoxigraph import QueryResultsFormat, QuerySolutions, RdfFormat, parse, parse_query_results
 
 from endpoint.app import create_app_for_store
+from endpoint.logs import JsonFormatter
 from endpoint.settings import EndpointSettings
 from loader.report import LoadReport
 from tests.sparql_support import open_client, running_server
@@ -264,13 +265,13 @@ def test_query_log_has_no_client_address(store: Path, caplog: pytest.LogCaptureF
             caplog.at_level(logging.INFO, logger="ldcat.query"):
         http.get("/sparql", params={"query": COUNT_DATASETS + " # logged"})
         http.get("/sparql", params={"query": "SELEC"})
-    entries = [json.loads(record.getMessage()) for record in caplog.records
+    entries = [json.loads(JsonFormatter().format(record)) for record in caplog.records
                if record.name == "ldcat.query"]
     assert [entry["status"] for entry in entries] == [200, 400]
     assert entries[0]["bytes"] > 0
     assert entries[0]["query"].endswith("# logged")
     assert all("client" not in entry for entry in entries)
-    assert all(entry["ms"] >= 0 for entry in entries)
+    assert all(entry["duration_ms"] >= 0 for entry in entries)
 
 
 def test_workers_stop_with_the_app(store: Path) -> None:

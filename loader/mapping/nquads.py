@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from loader.mapping.lexical import CANONICAL
 from ontology.namespaces import RDF, XSD
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -90,7 +91,11 @@ class GraphWriter:
         self.lines.append(f"<{subject}> <{predicate}> {term}{self._graph}")
 
     def typed(self, subject: str, predicate: str, lexical: str, datatype: str) -> None:
-        """Add a typed literal whose lexical form is already canonical (no cleaning needed)."""
+        """Add a typed literal of a checked value (no cleaning needed), in its canonical
+        spelling (:mod:`loader.mapping.lexical`)."""
+        canonical = CANONICAL.get(datatype)
+        if canonical is not None:
+            lexical = canonical(lexical)
         self.lines.append(f'<{subject}> <{predicate}> "{lexical}"^^{datatype}{self._graph}')
 
     def text(self) -> str:

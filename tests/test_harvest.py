@@ -1,0 +1,434 @@
+"""Harvesting DCAT catalogues (``ldcat load URL|FILE``), over real HTTP on 127.0.0.1 only:
+ldcat from ldcat, a static tree of paged files, refused redirects and links, a local file,
+a garbage page."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import re
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import rdflib
+import uvicorn
+from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from rdflib.compare import isomorphic
+
+from endpoint.app import create_app_for_store
+from endpoint.settings import EndpointSettings
+from ldcat.cli import demo_sources, main
+from loader.gate import GateOptions
+from loader.generations import Generation, StoreLayout
+from loader.load import LoadOptions, load
+from loader.mapping.provenance import source_graph
+from loader.readers.dcat_rdf import Harvest, read_url
+from loader.record_text import RecordText
+from loader.report import SourceError
+
+TITLE_ONLY = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<urn:test:TitleShape> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+    sh:property [ sh:path dct:title ; sh:minCount 1 ] .
+"""
+"""A one-rule shape set: the gate still runs (and rejects a dataset without a title) but
+stays fast on a busy machine; the full ldcat set is exercised by tests/test_gate.py."""
+DEFAULT_BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("shapes") / "title.ttl"
+    path.write_text(TITLE_ONLY, "utf-8")
+    return path
+
+
+def options(shapes: Path, base_iri: str | None = None) -> LoadOptions:
+    return LoadOptions(base_iri=base_iri, workers=1,
+                       gate=GateOptions(shapes=str(shapes), on_invalid="keep"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def uvicorn_on(store: Path, port: int) -> Iterator[str]:
+    """ldcat's app over ``store`` served by a real uvicorn on 127.0.0.1:``port``."""
+    app = create_app_for_store(store, EndpointSettings(query_workers=1))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+MEDIA_TYPES = {".ttl": "text/turtle", ".jsonld": "application/ld+json",
+               ".rdf": "application/rdf+xml",
+               ".trig": "application/trig", ".txt": "text/html"}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return MEDIA_TYPES.get(Path(path).suffix) or super().guess_type(path)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_handler(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def static_tree(folder: Path) -> Iterator[str]:
+    """``folder`` served by ``http.server`` on 127.0.0.1."""
+    handler = type("Static", (_Quiet,), {"__init__": lambda self, *a, **k:
+                                         _Quiet.__init__(self, *a, directory=str(folder), **k)})
+    with serve_handler(handler) as url:
+        yield url
+
+
+class Recorder(socketserver.ThreadingTCPServer):
+    """A listener that only counts the connections it receives."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.connections = 0
+        super().__init__(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket],
+                        client_address: object) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
+
+
+@contextmanager
+def recorder() -> Iterator[Recorder]:
+    server = Recorder()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def current(store: Path) -> Generation:
+    generation = StoreLayout(store).current()
+    assert generation is not None
+    return generation
+
+
+def record_graph(store: Path, iri: str) -> rdflib.Graph:
+    """A record graph as published (its kept text), as an rdflib graph."""
+    layout = StoreLayout(store)
+    text = RecordText.open(layout.text_dir(current(store).id))
+    assert text is not None
+    try:
+        quads = text.quads(iri)
+    finally:
+        text.close()
+    data = serialize([quad.triple for quad in quads], format=RdfFormat.N_TRIPLES) or b""
+    return rdflib.Graph().parse(data=data.decode("utf-8"), format="nt")
+
+
+# ------------------------------------------------------------------ (a) ldcat -> ldcat
+
+def test_ldcat_to_ldcat_gives_isomorphic_record_graphs(tmp_path: Path, shapes: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    store_a, store_b = tmp_path / "a", tmp_path / "b"
+    load(demo_sources(), store_a, options(shapes, base))
+    graphs_a = StoreLayout(store_a).graphs(current(store_a))
+    datasets = sorted(iri for iri, entry in graphs_a.items() if entry.kind == "datasets")
+    url = f"{base}/catalog?page_size=10"
+    with uvicorn_on(store_a, port):
+        report = load([url], store_b, options(shapes))
+        first_index = StoreLayout(store_b).graphs(current(store_b))
+        again = load([url], store_b, options(shapes))
+        flat = load([f"{base}/catalog?page_size=100&_mediatype=ttl"], tmp_path / "c",
+                    options(shapes))
+    (harvest,) = report.harvests
+    assert len(harvest["pages"]) == -(-len(datasets) // 10) > 1
+    assert harvest["records"] == {"datasets": len(datasets)}
+    graphs_b = StoreLayout(store_b).graphs(current(store_b))
+    assert sorted(iri for iri, entry in graphs_b.items() if entry.kind == "datasets") == datasets
+    for iri in datasets:
+        a, b = record_graph(store_a, iri), record_graph(store_b, iri)
+        assert len(a) > 5, iri
+        assert isomorphic(a, b), iri
+    # provenance: one graph for the source, kind "sources", listing every record and page
+    provenance = source_graph(DEFAULT_BASE, url)
+    assert graphs_b[provenance].kind == "sources"
+    prov = record_graph(store_b, provenance)
+    members = {str(o) for o in prov.objects(rdflib.URIRef(provenance),
+                                            rdflib.URIRef("http://www.w3.org/ns/prov#hadMember"))}
+    assert members == set(datasets)
+    derived = set(prov.objects(rdflib.URIRef(provenance),
+                               rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
+    assert derived == {rdflib.URIRef(page) for page in harvest["pages"]}
+    assert rdflib.URIRef(url) in derived
+    # a second snapshot of the same source: same graphs, same hashes
+    assert again.generation != report.generation
+    assert graphs_b == first_index
+    # Turtle has no graphs: the records are cut from the page's union, and get back every
+    # triple of ldcat's graphs plus, legitimately, typing stubs of IRIs they link that the
+    # page types elsewhere: vocabulary terms ldcat declares once in its catalogue graph
+    # (<.../language/FRA> a dct:LinguisticSystem), an organisation another dataset's contact
+    # types (<org> a rdfs:Resource)
+    assert flat.harvests[0]["records"] == {"datasets": len(datasets)}
+    published = {iri: record_graph(store_a, iri) for iri in [*datasets, f"{base}/catalog"]}
+    typings = {t for graph in published.values() for t in graph.triples((None, rdflib.RDF.type,
+                                                                          None))}
+    for iri in datasets:
+        a, c = published[iri], record_graph(tmp_path / "c", iri)
+        assert not set(a) - set(c), iri
+        extra = set(c) - set(a)
+        assert extra <= typings, iri
+        assert {s for s, _, _ in extra} <= set(c.objects()), iri
+
+
+# ------------------------------------------------------------------ (b) static paged files
+
+PAGE_1 = """\
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<http://portal.example/catalog> a dcat:Catalog ; dct:title "Portal" ;
+    dcat:dataset <http://portal.example/d/1>, <http://portal.example/d/2> ;
+    hydra:view <page1.ttl> .
+<page1.ttl> hydra:next <page2.jsonld> .
+<http://portal.example/d/1> a dcat:Dataset ; dct:title "One"@en ;
+    dct:publisher <http://portal.example/org> ;
+    dcat:contactPoint [ a vcard:Kind ; vcard:fn "Desk" ; vcard:hasEmail <mailto:d@example.org> ] ;
+    dcat:distribution <http://portal.example/d/1/csv> ;
+    dcat:landingPage <http://portal.example/d/1.html> .
+<http://portal.example/d/1.html> a foaf:Document .
+<http://portal.example/org> a foaf:Organization ; foaf:name "Org" .
+<http://portal.example/d/1/csv> a dcat:Distribution ; dcat:accessURL <http://files.example/1.csv> ;
+    dct:temporal [ dcat:startDate "2020-01-01" ] .
+<http://portal.example/d/2> a dcat:Dataset ; dct:title "Two"@en .
+[] a dcat:Dataset ; dct:title "Anonymous" .
+"""
+PAGE_2 = """{
+  "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+               "hydra": "http://www.w3.org/ns/hydra/core#"},
+  "@graph": [
+    {"@id": "page2.jsonld", "hydra:nextPage": {"@id": "page3.trig"}},
+    {"@id": "http://portal.example/d/3", "@type": "dcat:Dataset", "dct:title": "Three"},
+    {"@id": "http://portal.example/d/2", "@type": "dcat:Dataset", "dct:title": "Two again"}
+  ]
+}"""
+PAGE_3 = """\
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<http://portal.example/s/1> {
+    <http://portal.example/s/1> a dcat:DataService ; dct:title "Service" ;
+        dcat:servesDataset <http://portal.example/d/3> .
+    <http://portal.example/s/1#note> dct:description "kept: the source's own record graph" .
+}
+<page3.trig> hydra:next <page1.ttl> .
+<http://portal.example/s/1> dct:description "outside the record's graph: not taken" .
+"""
+EXPECTED_ONE = """\
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<http://portal.example/catalog> dcat:dataset <http://portal.example/d/1> .
+<http://portal.example/d/1> a dcat:Dataset ; dct:title "One"@en ;
+    dct:publisher <http://portal.example/org> ;
+    dcat:contactPoint [ a vcard:Kind ; vcard:fn "Desk" ; vcard:hasEmail <mailto:d@example.org> ] ;
+    dcat:distribution <http://portal.example/d/1/csv> ;
+    dcat:landingPage <http://portal.example/d/1.html> .
+<http://portal.example/d/1.html> a foaf:Document .
+<http://portal.example/d/1/csv> a dcat:Distribution ; dcat:accessURL <http://files.example/1.csv> ;
+    dct:temporal [ dcat:startDate "2020-01-01" ] .
+"""
+
+
+def write_tree(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "page1.ttl").write_text(PAGE_1, "utf-8")
+    (folder / "page2.jsonld").write_text(PAGE_2, "utf-8")
+    (folder / "page3.trig").write_text(PAGE_3, "utf-8")
+    return folder
+
+
+def test_static_tree_of_paged_files(tmp_path: Path, shapes: Path) -> None:
+    with static_tree(write_tree(tmp_path / "site")) as site:
+        report = load([f"{site}/page1.ttl"], tmp_path / "store", options(shapes))
+        with pytest.raises(SourceError, match=r"more than 2 pages; stopped at .*page3\.trig"):
+            list(read_url(f"{site}/page1.ttl", Harvest(site), max_pages=2))
+    (harvest,) = report.harvests
+    assert harvest["pages"] == [f"{site}/page1.ttl", f"{site}/page2.jsonld",
+                                f"{site}/page3.trig"]
+    assert harvest["records"] == {"datasets": 3, "dataservices": 1}
+    notes = "\n".join(harvest["notes"])
+    assert "record http://portal.example/d/2 met again" in notes  # reported, kept once
+    assert "blank node" in notes
+    assert "next link back to" in notes  # page 3 -> page 1: the loop guard ends the walk
+    store = tmp_path / "store"
+    expected = rdflib.Graph().parse(data=EXPECTED_ONE, format="turtle")
+    assert isomorphic(record_graph(store, "http://portal.example/d/1"), expected)
+    two = record_graph(store, "http://portal.example/d/2")
+    assert {str(title) for title in two.objects(None, rdflib.URIRef(
+        "http://purl.org/dc/terms/title"))} == {"Two"}
+    service = record_graph(store, "http://portal.example/s/1")  # as the TriG page's graph
+    assert len(service) == 4
+    assert "not taken" not in service.serialize(format="nt")
+    graphs = StoreLayout(store).graphs(current(store))
+    assert graphs["http://portal.example/s/1"].kind == "dataservices"
+
+
+# ------------------------------------------------------------------ (c) other origins refused
+
+def test_redirect_to_another_origin_is_refused_before_any_connection(tmp_path: Path,
+                                                                     shapes: Path) -> None:
+    with recorder() as listener:
+        target = f"http://127.0.0.1:{listener.server_address[1]}/catalog.ttl"
+
+        class Redirect(_Quiet):
+            def do_GET(self) -> None:
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.end_headers()
+
+        refused = rf"redirect \(302\) to {re.escape(target)} refused"
+        with serve_handler(Redirect) as site, pytest.raises(SourceError, match=refused):
+            load([f"{site}/catalog.ttl"], tmp_path / "store", options(shapes))
+        time.sleep(0.2)
+        assert listener.connections == 0
+    assert StoreLayout(tmp_path / "store").current() is None
+
+
+def test_next_link_remote_context_and_external_entity_are_refused(tmp_path: Path,
+                                                                    shapes: Path) -> None:
+    with recorder() as listener:
+        other = f"http://127.0.0.1:{listener.server_address[1]}"
+        site_dir = tmp_path / "site"
+        site_dir.mkdir()
+        (site_dir / "page1.ttl").write_text(
+            "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n"
+            f"<page1.ttl> hydra:next <{other}/page2.ttl> .\n", "utf-8")
+        (site_dir / "context.jsonld").write_text(
+            f'{{"@context": "{other}/context.jsonld", "@id": "http://e/d", "title": "x"}}',
+            "utf-8")
+        (site_dir / "entity.rdf").write_text(
+            f'<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY ext SYSTEM "{other}/e">]>'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            ' xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="http://e/d">'
+            "<dct:title>&ext;</dct:title></rdf:Description></rdf:RDF>", "utf-8")
+        with static_tree(site_dir) as site:
+            outside = re.escape(f"{other}/page2.ttl: refused: outside")
+            with pytest.raises(SourceError, match=outside):
+                load([f"{site}/page1.ttl"], tmp_path / "store", options(shapes))
+            with pytest.raises(SourceError, match=r"context\.jsonld: not valid JSON-LD"):
+                load([f"{site}/context.jsonld"], tmp_path / "store", options(shapes))
+            with pytest.raises(SourceError, match=r"entity\.rdf: not valid RDF/XML"):
+                load([f"{site}/entity.rdf"], tmp_path / "store", options(shapes))
+        time.sleep(0.2)
+        assert listener.connections == 0
+
+
+# ------------------------------------------------------------------ (d) a local file
+
+def test_local_file_with_csv_sources_through_the_cli(tmp_path: Path, shapes: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    catalogue = write_tree(tmp_path / "files") / "page1.ttl"
+    organizations = next(path for path in demo_sources() if path.name == "organizations.csv")
+    store = tmp_path / "store"
+    code = main(["load", str(catalogue), str(organizations), "--store", str(store),
+                 "--workers", "1", "--shapes", str(shapes), "--on-invalid", "keep"])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    assert f"harvested {catalogue}: 1 pages, 2 datasets" in output
+    graphs = StoreLayout(store).graphs(current(store))
+    assert graphs["http://portal.example/d/1"].kind == "datasets"
+    assert sum(entry.kind == "organizations" for entry in graphs.values()) >= 16
+    assert graphs[source_graph(DEFAULT_BASE, str(catalogue))].kind == "sources"
+    expected = rdflib.Graph().parse(data=EXPECTED_ONE, format="turtle")
+    assert isomorphic(record_graph(store, "http://portal.example/d/1"), expected)
+    # through the coordinator: the published store and the kept text agree
+    generation = current(store)
+    graph = NamedNode("http://portal.example/d/1")
+    published = Store.read_only(str(generation.path))
+    assert len(list(published.quads_for_pattern(None, None, None, graph))) == len(expected)
+
+
+# ------------------------------------------------------------------ (e) garbage
+
+def test_garbage_page_fails_the_load_and_keeps_the_published_generation(
+        tmp_path: Path, shapes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site_dir = write_tree(tmp_path / "site")
+    store = tmp_path / "store"
+    with static_tree(site_dir) as site:
+        load([f"{site}/page1.ttl"], store, options(shapes))
+        published = current(store).id
+        (site_dir / "page2.jsonld").write_text('{"@id": "http://e/x", "http://e/p": [', "utf-8")
+        code = main(["load", f"{site}/page1.ttl", "--store", str(store), "--workers", "1",
+                     "--shapes", str(shapes)])
+        message = capsys.readouterr().err.strip()
+        assert code == 2
+        assert message.startswith(f"ldcat load: {site}/page2.jsonld: not valid JSON-LD")
+        assert "\n" not in message
+        (site_dir / "page2.jsonld").write_text("<html>not rdf</html>", "utf-8")
+        (site_dir / "page2.txt").write_text("<html></html>", "utf-8")
+        (site_dir / "page1.ttl").write_text(PAGE_1.replace("page2.jsonld", "page2.txt"), "utf-8")
+        with pytest.raises(SourceError, match=r"page2\.txt: media type text/html is not an RDF"):
+            load([f"{site}/page1.ttl"], store, options(shapes))
+        with pytest.raises(SourceError, match=r"missing\.ttl: HTTP 404"):
+            load([f"{site}/missing.ttl"], store, options(shapes))
+    with pytest.raises(SourceError, match="unreachable"):
+        load([f"{site}/page1.ttl"], store, options(shapes))
+    assert current(store).id == published
+    assert StoreLayout(store).graphs(current(store))["http://portal.example/d/1"]
+
+
+def test_update_replaces_harvested_records_as_given(tmp_path: Path, shapes: Path) -> None:
+    """``--update`` with a harvest: the record is replaced by its new description (no
+    distribution carried over from the published one), the others are kept."""
+    folder = write_tree(tmp_path / "files")
+    store = tmp_path / "store"
+    load([str(folder / "page1.ttl")], store, options(shapes))
+    changed = folder / "changed.ttl"
+    changed.write_text(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        '<http://portal.example/d/1> a dcat:Dataset ; dct:title "One, again"@en .\n', "utf-8")
+    report = load([str(changed)], store, LoadOptions(workers=1, update=True, gate=GateOptions(
+        shapes=str(shapes), on_invalid="keep")))
+    assert report.harvests[0]["records"] == {"datasets": 1}
+    one = record_graph(store, "http://portal.example/d/1")
+    assert len(one) == 2
+    graphs = StoreLayout(store).graphs(current(store))
+    assert "http://portal.example/d/2" in graphs
+    assert graphs[source_graph(DEFAULT_BASE, str(changed))].kind == "sources"
