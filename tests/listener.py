@@ -2,7 +2,8 @@
 
 A connection is recorded when it is accepted, before anything is read, so even a client that
 connects and sends nothing counts. It answers ``302`` to a private address to anything that
-sends a request line, so a client following redirects would come back and be recorded again.
+sends a request line (to ``redirect_to``: by default the link-local cloud metadata address), so
+a client that followed redirects would go where it must not.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class Listener:
 
 
 @contextmanager
-def recording_listener() -> Iterator[Listener]:
+def recording_listener(redirect_to: str = "http://169.254.169.254/latest/meta-data/"
+                       ) -> Iterator[Listener]:
     """Yield a :class:`Listener`; it stops when the block ends."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -54,8 +56,9 @@ def recording_listener() -> Iterator[Listener]:
                 connection.settimeout(0.5)
                 try:
                     listener.connections[index] = connection.recv(4096)
-                    connection.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/"
-                                       b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    connection.sendall(f"HTTP/1.1 302 Found\r\nLocation: {redirect_to}\r\n"
+                                       "Content-Length: 0\r\nConnection: close\r\n\r\n"
+                                       .encode("ascii"))
                 except OSError:
                     pass
 

@@ -5,9 +5,10 @@ Covered: SPARQL ``SERVICE`` (refused without an allow-list, and with an allow-li
 different endpoint, in spellings that try to slip past it), ``FROM``/``FROM NAMED`` IRIs,
 ``LOAD`` and other updates (every way the protocol can carry them), remote JSON-LD
 ``@context`` wherever ldcat parses JSON-LD input (``ldcat validate FILE.jsonld``, JSON-LD
-shape files, a JSON-LD document given to ``ldcat load``), and ``ldcat load URL``: there is no
-URL source (SOURCE is a path), so a harvest redirect to a private address cannot happen; the
-test pins that down. The listener records a connection as soon as it is accepted.
+shape files, a JSON-LD document given to ``ldcat load`` as an API page), and ``ldcat load
+URL`` redirected to the cloud metadata address or another port (``tests/test_harvest.py``
+covers the harvester's next links, remote contexts and external entities). The listener
+records a connection as soon as it is accepted.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def test_jsonld_shapes_without_a_remote_context_still_load(tmp_path: Path) -> No
 
 def test_load_never_fetches(tmp_path: Path, listener: Listener) -> None:
     """A JSON-LD document in place of an API page is read as plain JSON (its context is not
-    fetched); a URL is no source (no harvesting from URLs, so no redirect to follow)."""
+    fetched, its resources' URLs are data)."""
     page = tmp_path / "page.json"
     page.write_text(json.dumps({"@context": f"{listener.url}ctx", "data": [{
         "@context": f"{listener.url}ctx2", "id": "d1", "title": "Un jeu",
@@ -168,6 +169,23 @@ def test_load_never_fetches(tmp_path: Path, listener: Listener) -> None:
     shapes.write_text(MINIMAL_SHAPES, encoding="utf-8")
     assert ldcat_main(["load", str(page), "--store", str(store), "--workers", "1",
                        "--shapes", str(shapes), "--quiet"]) == 0
-    assert ldcat_main(["load", f"{listener.url}redirect", "--store", str(store),
-                       "--quiet"]) == 2
     assert listener.settle() == []
+
+
+def test_a_harvest_url_that_redirects_elsewhere(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """``ldcat load URL`` connects to the URL it is given and nowhere else: a redirect to the
+    cloud metadata address, or to another port of the same host, is refused unfollowed."""
+    store = tmp_path / "store"
+    with recording_listener() as source:
+        assert ldcat_main(["load", f"{source.url}catalog.ttl", "--store", str(store),
+                           "--quiet"]) == 2
+        assert "169.254.169.254" in capsys.readouterr().err
+        assert len(source.settle()) == 1
+    with recording_listener() as elsewhere, \
+            recording_listener(redirect_to=f"{elsewhere.url}catalog.ttl") as source:
+        assert ldcat_main(["load", f"{source.url}catalog.ttl", "--store", str(store),
+                           "--quiet"]) == 2
+        assert "refused" in capsys.readouterr().err
+        assert len(source.settle()) == 1
+        assert elsewhere.settle() == []
