@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlencode, urlsplit
 
 import pytest
 from pyoxigraph import NamedNode, Store
@@ -57,8 +57,8 @@ class Probes:
             body = gzip.decompress(body)
         text = body.decode("utf-8", errors="replace").lower()
         for echo in echoed:
-            for form in {echo, quote(echo, safe=""), quote(echo), html.escape(echo),
-                         json.dumps(echo)[1:-1]}:
+            for form in {echo, quote(echo, safe=""), quote(echo), quote_plus(echo),
+                         html.escape(echo), json.dumps(echo)[1:-1]}:
                 text = text.replace(form.lower(), "")
         self.bodies.setdefault(interface, {})[name] = text
 
@@ -272,9 +272,13 @@ def _probe_void_and_routes(http: TestClient, probes: Probes) -> list[str]:
         for accept in ("text/html", "application/json", "text/turtle"):
             _get(http, probes, "routes", path, accept, expect=(200, 400, 404, 406))
     if "/search" in paths:
-        for marker in (LEAK, CONTROL, f"{LEAK}-tag-one"):
+        # queries that are not the marker alone: removing their echo from the answer leaves
+        # every other occurrence of the marker (a hit's title, id, tag) to be found
+        for query in (f"{LEAK} title", f"{LEAK} description", f"{LEAK}-tag-one",
+                      f"{LEAK} organization", f"{CONTROL} title"):
             for accept in ("text/html", "application/json"):
-                _get(http, probes, "search", f"/search?q={marker}", accept, echoed=(marker,))
+                _get(http, probes, "search", "/search?" + urlencode({"q": query}), accept,
+                     echoed=(query,))
     return paths
 
 
