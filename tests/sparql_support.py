@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import uvicorn
 from pyoxigraph import Quad, Store
@@ -42,13 +43,16 @@ def open_client(store: Path, **settings: object) -> TestClient:
 
 
 @contextmanager
-def running_server(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` with a real uvicorn on 127.0.0.1 (a free port); yields the base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def running_server(app: Starlette, port: int | None = None,
+                   lifespan: Literal["on", "off"] = "on") -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 (``port``, or a free one); yields the
+    base URL."""
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+                                           lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

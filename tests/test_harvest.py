@@ -12,12 +12,11 @@ import socketserver
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 import rdflib
-import uvicorn
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 from rdflib.compare import isomorphic
 
@@ -31,6 +30,7 @@ from loader.mapping.provenance import source_graph
 from loader.readers.dcat_rdf import Harvest, read_url
 from loader.record_text import RecordText
 from loader.report import SourceError
+from tests.sparql_support import running_server
 
 TITLE_ONLY = """\
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -63,24 +63,9 @@ def free_port() -> int:
     return port
 
 
-@contextmanager
-def uvicorn_on(store: Path, port: int) -> Iterator[str]:
+def uvicorn_on(store: Path, port: int) -> AbstractContextManager[str]:
     """ldcat's app over ``store`` served by a real uvicorn on 127.0.0.1:``port``."""
-    app = create_app_for_store(store, EndpointSettings(query_workers=1))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    return running_server(create_app_for_store(store, EndpointSettings(query_workers=1)), port)
 
 
 MEDIA_TYPES = {".ttl": "text/turtle", ".jsonld": "application/ld+json",
