@@ -38,6 +38,7 @@ import threading
 from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import Quad, RdfFormat, parse
 
@@ -71,6 +72,7 @@ class RecordTextWriter:
         self._extents: dict[str, array[int]] = {}
         self._inherited: dict[str, bytes] = {}
         self._append_path: Path | None = None
+        self._append_handle: BinaryIO | None = None
         self._append_size = 0
         self._appended = 0
         self._lock = threading.Lock()
@@ -85,11 +87,13 @@ class RecordTextWriter:
         """Keep a block mapped in this process."""
         if not data:
             return
-        if self._append_path is None or self._append_size >= APPEND_BYTES:
+        if self._append_handle is None or self._append_path is None \
+                or self._append_size >= APPEND_BYTES:
+            self._close_appended()
             self._append_path = self._new_file()
+            self._append_handle = self._append_path.open("wb")
             self._append_size = 0
-        with self._append_path.open("ab") as handle:
-            handle.write(data)
+        self._append_handle.write(data)
         self.locate(graph, self._append_path.name, self._append_size, len(data))
         self._append_size += len(data)
 
@@ -132,8 +136,14 @@ class RecordTextWriter:
                 renumbered[position] = numbers[renumbered[position]]
             self._extents[graph] = renumbered
 
+    def _close_appended(self) -> None:
+        if self._append_handle is not None:
+            self._append_handle.close()
+            self._append_handle = None
+
     def finish(self, graphs: Iterable[str]) -> None:
         """Write the index for the records of ``graphs`` (the generation's final list)."""
+        self._close_appended()
         path = self.directory / INDEX
         path.unlink(missing_ok=True)
         connection = sqlite3.connect(path)
