@@ -217,6 +217,14 @@ def _profile_quads(quads: Iterator[Quad], profile: str) -> Iterator[Quad]:
             record.append(quad)
 
 
+def _selected_graphs(store: Store, query: str) -> list[NamedNode]:
+    """The graph IRIs ``?g`` a selection query (a SELECT) answers."""
+    result = store.query(query)
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("a dump selection is a SELECT")
+    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+
+
 def hvd_graphs(store: Store) -> list[NamedNode]:
     """The record graphs of the HVD catalogue: HVD datasets (with their distributions) and
     data services, the root catalogue, and the agents these name."""
@@ -228,10 +236,7 @@ def hvd_graphs(store: Store) -> list[NamedNode]:
                           ?r <{DCT.publisher}>|<{DCT.creator}> ?g }}
                GRAPH ?g {{ ?g ?p ?o }} }}
     }} ORDER BY ?g"""
-    result = store.query(query)
-    if not isinstance(result, QuerySolutions):
-        raise TypeError("the HVD selection is a SELECT")
-    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+    return _selected_graphs(store, query)
 
 
 def _write_lines(snapshot: Snapshot, out: IO[bytes], drop_graph: bool) -> None:
@@ -265,10 +270,7 @@ def theme_graphs(store: Store, theme: str) -> list[NamedNode]:
       UNION {{ GRAPH ?d {{ {node} <{DCAT.dataset}> ?d . ?d <{DCT.publisher}>|<{DCT.creator}> ?g }}
                GRAPH ?g {{ ?g ?p ?o }} }}
     }} ORDER BY ?g"""
-    result = store.query(query)
-    if not isinstance(result, QuerySolutions):
-        raise TypeError("the theme selection is a SELECT")
-    return [row["g"] for row in result if isinstance(row["g"], NamedNode)]
+    return _selected_graphs(store, query)
 
 
 def _selection(snapshot: Snapshot, profile: str) -> list[NamedNode] | None:
