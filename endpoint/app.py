@@ -37,6 +37,8 @@ from endpoint.sitemap import robots, sitemap_file, sitemap_index
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
 from exports.catalog_pages import CatalogIndex
+from loader.remote.client import RemoteStore
+from loader.remote.repo import RemoteRepo
 from loader.repo import EmbeddedRepo, Repo
 
 SPARQL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -65,6 +67,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         service.close()
+        if isinstance(repo, RemoteRepo):
+            repo.close()
 
     routes = [
         Route("/", home),
@@ -112,6 +116,15 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app.state.feed_changes = FeedChanges()
     app.state.search_indexes = SearchIndexes()
     return app
+
+
+def create_app_for_backend(query_url: str, update_url: str | None = None,
+                           settings: EndpointSettings | None = None) -> Starlette:
+    """The web app in front of a remote SPARQL store (``RemoteError`` if it cannot be
+    reached); the store's time limit should match the endpoint's query timeout."""
+    settings = settings or EndpointSettings()
+    store = RemoteStore(query_url, update_url, timeout=settings.query_timeout + 5)
+    return create_app(RemoteRepo(store), settings)
 
 
 def create_app_for_store(store_dir: Path,

@@ -15,7 +15,7 @@ from endpoint.conditional import entity_tag, is_not_modified
 from endpoint.errors import error_response
 from endpoint.record_pages import STATIC_PATH, environment
 from endpoint.search_engine import FacetCount, SearchQuery
-from endpoint.search_indexes import IndexPending, SearchIndexes
+from endpoint.search_indexes import IndexPending, IndexUnavailable, SearchIndexes
 from endpoint.search_params import search_link, toggle_filter
 from loader.generations import Generation
 from loader.search_index import FACETS
@@ -65,6 +65,8 @@ async def home(request: Request) -> Response:
         pending = False
     except IndexPending:
         totals, pending = {}, True
+    except IndexUnavailable:
+        totals, pending = {}, False
     etag = entity_tag("home", generation.id, "pending" if pending else "")
     headers = {"etag": etag, "cache-control": "public, max-age=60", "vary": "Accept"}
     if is_not_modified(request.headers, etag, None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -140,7 +140,7 @@ def execute(job: QueryJob, stores: StoreCache, send: Sender | None = None) -> An
             if job.stream and send is not None:
                 return _stream(job, result, send)
             return _solutions(store, job, result)
-        return _graph(job, result)
+        return graph_answer(job, result)
     except SyntaxError as error:
         return Answer(error="syntax", message=str(error))
     except (OSError, ValueError, RuntimeError) as error:
@@ -201,7 +201,8 @@ def _count_rows(body: bytes, format_name: str) -> int:
     return sum(1 for _ in parsed) if isinstance(parsed, QuerySolutions) else 0
 
 
-def _graph(job: QueryJob, result: QueryTriples) -> Answer:
+def graph_answer(job: QueryJob, result: Iterable[Triple]) -> Answer:
+    """A CONSTRUCT or DESCRIBE answer in the job's format, cut after ``job.cap`` triples."""
     triples: list[Triple] = list(islice(result, job.cap + 1) if job.cap is not None
                                  else result)
     truncated = job.cap is not None and len(triples) > job.cap

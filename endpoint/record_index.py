@@ -11,12 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.generations import Generation, GraphEntry, StoreLayout
+from loader.generations import Generation, GraphEntry
 from loader.repo import Repo
-
-
-def _layout(generation: Generation) -> StoreLayout:
-    return StoreLayout(generation.path.parent.parent)
 
 
 @dataclass(slots=True)
@@ -31,8 +27,8 @@ class _Snapshot:
 class RecordIndex:
     """The graph index of the published generation, and the IRIs earlier ones published.
 
-    Safe to share between threads; only the embedded store has indexes (another
-    :class:`~loader.repo.Repo` gets empty answers, and callers fall back to the store).
+    Safe to share between threads; a :class:`~loader.repo.Repo` without indexes (a remote
+    store) gives empty answers, and callers fall back to the records' content.
     """
 
     def __init__(self, repo: Repo) -> None:
@@ -47,7 +43,7 @@ class RecordIndex:
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None or snapshot.generation_id != generation.id:
-                snapshot = _Snapshot(generation.id, _layout(generation).graphs(generation))
+                snapshot = _Snapshot(generation.id, self.repo.graph_index(generation))
                 self._snapshot = snapshot
             return snapshot
 
@@ -69,6 +65,6 @@ class RecordIndex:
                     earlier: set[str] = set()
                     for older in self.repo.generations():
                         if older.id < generation.id:
-                            earlier.update(_layout(older).graphs(older))
+                            earlier.update(self.repo.graph_index(older))
                     snapshot.gone = frozenset(earlier.difference(snapshot.graphs))
         return iri in snapshot.gone

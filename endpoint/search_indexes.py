@@ -28,6 +28,10 @@ class IndexPending(RuntimeError):
     """The index of the published generation is being built; retry shortly."""
 
 
+class IndexUnavailable(LookupError):
+    """The generation has no local directory (a remote store): no index is kept for it."""
+
+
 def fallback_path(generation: Generation) -> Path:
     """Where a server that cannot write beside the generation builds its index."""
     digest = hashlib.blake2b(str(generation.path.resolve()).encode(), digest_size=8).hexdigest()
@@ -44,7 +48,11 @@ class SearchIndexes:
         self.failures: dict[str, str] = {}
 
     def get(self, generation: Generation) -> SearchIndex:
-        """The index of ``generation``; :class:`IndexPending` while it is being built."""
+        """The index of ``generation``; :class:`IndexPending` while it is being built,
+        :class:`IndexUnavailable` for a generation read from a remote store."""
+        if not generation.path.is_dir():
+            raise IndexUnavailable("this endpoint reads a remote SPARQL store and keeps no "
+                                   "search index: use /sparql")
         current = self._current
         if current is not None and current[0] == generation.id:
             return current[1]

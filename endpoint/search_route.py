@@ -20,7 +20,7 @@ from endpoint.errors import error_response
 from endpoint.negotiation import choose
 from endpoint.record_pages import STATIC_PATH, environment
 from endpoint.search_engine import FacetValue, SearchIndex, SearchResult
-from endpoint.search_indexes import IndexPending, SearchIndexes
+from endpoint.search_indexes import IndexPending, IndexUnavailable, SearchIndexes
 from endpoint.search_params import (
     SearchParamError,
     parse_search,
@@ -74,6 +74,8 @@ async def index_or_error(request: Request) -> tuple[Generation, SearchIndex] | R
         response = error_response(503, "index_building", str(pending))
         response.headers["retry-after"] = RETRY_AFTER
         return response
+    except IndexUnavailable as unavailable:
+        return error_response(404, "no_search_index", str(unavailable))
 
 
 def _value_json(value: FacetValue) -> dict[str, str]:

@@ -46,12 +46,18 @@ usual shorter idle timeouts, the closing side."""
 
 def app_from_environment() -> Starlette:
     """The app described by ``$LDCAT_SERVE`` (uvicorn's factory in each web process)."""
-    from endpoint.app import create_app_for_store  # imports prometheus_client: not before
+    from endpoint.app import (  # imports prometheus_client: not before
+        create_app_for_backend,
+        create_app_for_store,
+    )
 
     config = json.loads(os.environ[ENVIRONMENT_KEY])
     fields = config["settings"]
     fields["allowed_services"] = frozenset(fields["allowed_services"])
-    return create_app_for_store(Path(config["store"]), EndpointSettings(**fields))
+    settings = EndpointSettings(**fields)
+    if config.get("backend"):
+        return create_app_for_backend(config["backend"], config.get("backend_update"), settings)
+    return create_app_for_store(Path(config["store"]), settings)
 
 
 @contextmanager
@@ -116,15 +122,18 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def serve(store: Path, settings: EndpointSettings, *, host: str, port: int,
-          web_workers: int = 1, shutdown_timeout: int = 30) -> None:
-    """Serve ``store`` until SIGTERM or SIGINT (uvloop and httptools when installed)."""
+def serve(store: Path | None, settings: EndpointSettings, *, host: str, port: int,
+          web_workers: int = 1, shutdown_timeout: int = 30, backend: str | None = None,
+          backend_update: str | None = None) -> None:
+    """Serve ``store`` (or the remote store at ``backend``, a SPARQL query URL) until SIGTERM
+    or SIGINT (uvloop and httptools when installed)."""
     import uvicorn
 
     fields = dataclasses.asdict(settings)
     fields["allowed_services"] = sorted(settings.allowed_services)
-    os.environ[ENVIRONMENT_KEY] = json.dumps({"store": str(store.resolve()),
-                                              "settings": fields})
+    os.environ[ENVIRONMENT_KEY] = json.dumps({
+        "store": str(store.resolve()) if store is not None else None,
+        "backend": backend, "backend_update": backend_update, "settings": fields})
     with metrics_directory() as directory:
         config = uvicorn.Config("endpoint.serve:app_from_environment", factory=True, host=host,
                                 port=port, workers=web_workers, log_config=logging_config(),

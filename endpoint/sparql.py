@@ -36,10 +36,12 @@ from endpoint.query_workers import (
     StreamedAnswer,
     WorkerLost,
 )
+from endpoint.remote_queries import RemoteQueryRunner
 from endpoint.result_cache import CachedAnswer, ResultCache, answer_key
 from endpoint.settings import EndpointSettings
 from endpoint.sparql_syntax import QueryInfo
 from loader.generations import Generation
+from loader.remote.repo import RemoteRepo
 from loader.repo import NoGeneration, Repo
 
 TRUNCATED = "ldcat-result-truncated"
@@ -61,7 +63,7 @@ class SparqlService:
         self.metrics = metrics or Metrics()
         self.cache = ResultCache(settings.cache_bytes)
         self.admission = Admission(settings.max_pending, settings.per_client)
-        self._pool: QueryWorkerPool | None = None
+        self._pool: QueryWorkerPool | RemoteQueryRunner | None = None
         self._known: OrderedDict[tuple[str, bytes, str], str] = OrderedDict()
         """(generation, raw query string, Accept) of a cached GET -> its answer key."""
 
@@ -78,9 +80,13 @@ class SparqlService:
             self._known.popitem(last=False)
 
     @property
-    def pool(self) -> QueryWorkerPool:
+    def pool(self) -> QueryWorkerPool | RemoteQueryRunner:
+        """Local query workers, or for a remote store the runner that forwards to it."""
         if self._pool is None:
-            self._pool = QueryWorkerPool(self.settings.query_workers)
+            if isinstance(self.repo, RemoteRepo):
+                self._pool = RemoteQueryRunner(self.repo.store, self.settings.query_workers)
+            else:
+                self._pool = QueryWorkerPool(self.settings.query_workers)
         return self._pool
 
     def close(self) -> None:

@@ -64,6 +64,8 @@ def _build_parser() -> argparse.ArgumentParser:
                              help="folder with the official shapes and EU vocabularies")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
     load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    _add_backend_options(load_parser, "also publish the new generation into this remote "
+                                      "SPARQL store (its query URL)")
 
     validate_cli.add_parser(commands)
 
@@ -71,7 +73,10 @@ def _build_parser() -> argparse.ArgumentParser:
     export_cli.add_parser(commands)
 
     serve_parser = commands.add_parser("serve", help="serve the store over HTTP")
-    serve_parser.add_argument("--store", required=True, type=Path)
+    serve_parser.add_argument("--store", type=Path,
+                              help="store directory (or --backend)")
+    _add_backend_options(serve_parser, "serve from this remote SPARQL store (its query URL) "
+                                       "instead of --store")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     _add_endpoint_options(serve_parser)
@@ -82,6 +87,13 @@ def _build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--store", type=Path, help="store directory (default: a temp dir)")
     _add_endpoint_options(demo_parser)
     return parser
+
+
+def _add_backend_options(parser: argparse.ArgumentParser, backend_help: str) -> None:
+    parser.add_argument("--backend", metavar="URL", help=backend_help)
+    parser.add_argument("--backend-update", metavar="URL",
+                        help="the remote store's SPARQL Update URL (default: .../query -> "
+                             ".../update, else the query URL)")
 
 
 def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
@@ -150,14 +162,45 @@ def run_load(args: argparse.Namespace) -> int:
     if args.report:
         report.write(args.report)
     print(f"report: {args.store / 'generations' / (report.generation + '.report.json')}")
+    if args.backend:
+        return _push(args)
     return 0
 
 
-def _serve(store: Path, args: argparse.Namespace) -> int:
+def _push(args: argparse.Namespace) -> int:
+    """Publish the store's current generation into the ``--backend`` store."""
+    from loader.generations import StoreLayout
+    from loader.remote.client import RemoteError, RemoteStore
+    from loader.remote.publish import push_generation
+
+    layout = StoreLayout(args.store)
+    generation = layout.current()
+    if generation is None:
+        print("ldcat load: nothing published to send to the backend", file=sys.stderr)
+        return 2
+    try:
+        store = RemoteStore(args.backend, args.backend_update)
+        try:
+            print(push_generation(layout, generation, store).summary())
+        finally:
+            store.close()
+    except RemoteError as error:
+        print(f"ldcat load: the local store has {generation.id}, but publishing it to "
+              f"{args.backend} failed (the remote marker still names the previous "
+              f"generation): {error}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _serve(store: Path | None, args: argparse.Namespace) -> int:
     from endpoint.serve import serve
 
+    backend = getattr(args, "backend", None)
+    if (store is None) == (backend is None):
+        raise SystemExit("ldcat serve: give either --store DIR or --backend URL")
     serve(store, _endpoint_settings(args), host=args.host, port=args.port,
-          web_workers=args.workers, shutdown_timeout=args.shutdown_timeout)
+          web_workers=args.workers, shutdown_timeout=args.shutdown_timeout, backend=backend,
+          backend_update=getattr(args, "backend_update", None))
     return 0
 
 

@@ -15,7 +15,10 @@ from endpoint.protocol import ProtocolError, QueryOperation
 from endpoint.query_formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from endpoint.query_plan import check_safety, plan_job, read_query, refuse_failed
 from endpoint.query_workers import QueryTimeout, QueryWorkerPool, StreamedAnswer, WorkerLost
+from endpoint.remote_queries import RemoteQueryRunner
 from endpoint.settings import EndpointSettings
+from loader.remote.client import RemoteError, RemoteStore
+from loader.remote.repo import RemoteRepo
 from loader.repo import EmbeddedRepo
 
 FORMAT_NAMES = sorted({answer_format.name for answer_format in (*RESULT_FORMATS, *RDF_FORMATS)})
@@ -27,7 +30,9 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "query", help="run a SPARQL query on the published data (the endpoint's rules)")
     parser.add_argument("sparql", help="the query text, or @FILE to read it from a file")
-    parser.add_argument("--store", required=True, type=Path)
+    parser.add_argument("--store", type=Path, help="store directory (or --backend)")
+    parser.add_argument("--backend", metavar="URL",
+                        help="query this remote SPARQL store (its query URL) instead")
     parser.add_argument("--format", choices=FORMAT_NAMES,
                         help="answer format (default: json for SELECT/ASK, ttl for graphs)")
     parser.add_argument("--timeout", type=float, default=defaults.query_timeout,
@@ -58,12 +63,21 @@ def run(args: argparse.Namespace) -> int:
             return 2
     settings = EndpointSettings(query_timeout=args.timeout, max_rows=args.max_rows,
                                 query_workers=1)
-    generation = EmbeddedRepo(args.store).generation()
-    if generation is None:
-        print(f"ldcat query: {args.store}: nothing has been published yet", file=sys.stderr)
+    if (args.store is None) == (args.backend is None):
+        print("ldcat query: give either --store DIR or --backend URL", file=sys.stderr)
         return 2
-    pool: QueryWorkerPool | None = None
+    pool: QueryWorkerPool | RemoteQueryRunner | None = None
     try:
+        if args.backend:
+            remote = RemoteRepo(RemoteStore(args.backend, timeout=args.timeout + 5))
+            generation = remote.generation()
+            pool = RemoteQueryRunner(remote.store, 1)
+        else:
+            generation = EmbeddedRepo(args.store).generation()
+        if generation is None:
+            print(f"ldcat query: {args.store or args.backend}: nothing has been published yet",
+                  file=sys.stderr)
+            return 2
         info = read_query(text)
         check_safety(info, settings)
         name = args.format or ("json" if info.form in ("SELECT", "ASK") else "ttl")
@@ -74,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         job = plan_job(info, QueryOperation(text), answer_format, generation,
                        settings.max_rows)
-        pool = QueryWorkerPool(1)
+        if pool is None:
+            pool = QueryWorkerPool(1)
         answer = pool.run(job, timeout=settings.query_timeout, wait=settings.query_timeout)
         if isinstance(answer, StreamedAnswer):
             _write_stream(answer)
@@ -83,12 +98,14 @@ def run(args: argparse.Namespace) -> int:
     except ProtocolError as refusal:
         print(f"ldcat query: {refusal.message}", file=sys.stderr)
         return 2
-    except (QueryTimeout, WorkerLost) as error:
+    except (QueryTimeout, WorkerLost, RemoteError) as error:
         print(f"ldcat query: {error}", file=sys.stderr)
         return 2
     finally:
         if pool is not None:
             pool.close()
+        if isinstance(pool, RemoteQueryRunner):
+            pool.store.close()
     sys.stdout.buffer.write(answer.body)
     if not answer.body.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,11 +31,12 @@ from pyoxigraph import (
     Triple,
 )
 
-from loader.generations import Generation, StoreLayout
+from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.record_text import RecordText
 from ontology.datatypes import restore_datatypes
 
-QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
+"""What a query gives: a remote store's CONSTRUCT answer is an iterator of triples."""
 Term = NamedNode | BlankNode | Literal
 
 
@@ -94,6 +96,10 @@ class Repo(Protocol):
               obj: Term | None) -> list[Triple]:
         """The triples of any record graph matching a pattern (``None`` matches anything)."""
 
+    def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
+        """The record graphs of ``generation`` with kinds and content hashes (empty when the
+        backend keeps none)."""
+
     def pinned(self) -> Repo:
         """A view that answers every call from the generation published now, even when a
         newer one is published meanwhile (one per request: no answer mixes two)."""
@@ -124,6 +130,10 @@ class GenerationView:
     def pinned(self) -> GenerationView:
         """This view (it is pinned already)."""
         return self
+
+    def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
+        """The record graphs of ``generation`` with kinds and content hashes."""
+        return self.layout.graphs(generation)
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query over the union of the record graphs."""
@@ -233,6 +243,10 @@ class EmbeddedRepo:
     def pinned(self) -> GenerationView:
         """The generation published now, held for the caller (``NoGeneration`` if none)."""
         return GenerationView(self.snapshot(), self.layout)
+
+    def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
+        """The record graphs of ``generation`` with kinds and content hashes."""
+        return self.layout.graphs(generation)
 
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""

@@ -1,0 +1,101 @@
+"""Answer the endpoint's query jobs on a remote store instead of local query workers.
+
+Same contract as :class:`~endpoint.query_workers.QueryWorkerPool` (``run(job, timeout=,
+wait=)``, the same exceptions), so ``/sparql`` and ``ldcat query`` keep every rule they apply
+before the query leaves: the lexer's checks, ``SERVICE`` refusal, admission, the row cap
+(the job's ``LIMIT cap + 1``, then ``LIMIT cap`` when it overflows), and the deadline: past it
+the HTTP request to the store is abandoned and the client gets a 503. Stopping the query inside
+the store is the store's own time limit (``oxigraph serve --timeout-s``, Virtuoso's
+``MaxQueryExecutionTime``): set it to the endpoint's, as the README's deployment notes say.
+
+Answers are re-serialized here with pyoxigraph from SPARQL XML (SELECT, ASK) and N-Triples
+(CONSTRUCT, DESCRIBE), so every store gives the same bytes the embedded store would, and a
+store's quirks in other formats (Virtuoso's JSON ``typed-literal``) never reach clients.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pyoxigraph import (
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    parse_query_results,
+)
+
+from endpoint.query_execution import Answer, QueryJob, graph_answer
+from endpoint.query_workers import PoolBusy, QueryTimeout, StreamedAnswer, WorkerLost
+from loader.remote.client import N_TRIPLES, RemoteError, RemoteStore, RemoteTimeout
+
+
+class RemoteQueryRunner:
+    """Forwards jobs to ``store``, at most ``size`` at once."""
+
+    def __init__(self, store: RemoteStore, size: int) -> None:
+        self.store = store
+        self.size = size
+        self._slots = threading.BoundedSemaphore(size)
+        self.timeouts = 0
+        """Queries abandoned at their deadline."""
+
+    def run(self, job: QueryJob, *, timeout: float, wait: float) -> Answer | StreamedAnswer:
+        """Answer ``job`` within ``timeout`` seconds, after waiting up to ``wait`` for a slot.
+
+        Raises :class:`PoolBusy`, :class:`QueryTimeout`, or :class:`WorkerLost` when the
+        store cannot be reached or fails.
+        """
+        if not self._slots.acquire(timeout=wait):
+            raise PoolBusy(f"no connection to the store free within {wait:g} s")
+        try:
+            return self._answer(job, timeout)
+        except RemoteTimeout:
+            self.timeouts += 1
+            raise QueryTimeout(f"the query ran past its {timeout:g} s limit and was "
+                               "abandoned") from None
+        except RemoteError as error:
+            if error.status is not None and 400 <= error.status < 500:
+                return Answer(error="evaluation", message=error.detail)
+            raise WorkerLost(f"the store behind this endpoint failed: {error}") from None
+        finally:
+            self._slots.release()
+
+    def _answer(self, job: QueryJob, timeout: float) -> Answer:
+        if job.form in ("CONSTRUCT", "DESCRIBE"):
+            body = self._send(job, job.query, N_TRIPLES, timeout)
+            return graph_answer(job, (item if isinstance(item, Triple) else item.triple
+                                      for item in parse(body, format=RdfFormat.N_TRIPLES)))
+        results_format: QueryResultsFormat = getattr(QueryResultsFormat, job.format)
+        body = self._send(job, job.query, self.store.dialect.results_format, timeout)
+        result = _results(body)
+        if isinstance(result, QuerySolutions) and job.exact_query is not None \
+                and job.cap is not None and sum(1 for _ in result) > job.cap:
+            exact = self._send(job, job.exact_query, self.store.dialect.results_format, timeout)
+            return Answer(_results(exact).serialize(format=results_format) or b"",
+                          truncated=True)
+        return Answer(_results(body).serialize(format=results_format) or b"")
+
+    def _send(self, job: QueryJob, text: str, accept: str, timeout: float) -> bytes:
+        response = self.store.query(text, accept=accept, union=job.union_default_graph,
+                                    default_graphs=job.default_graphs or (),
+                                    named_graphs=job.named_graphs or (), timeout=timeout)
+        body: bytes = response.content
+        return body
+
+    def pids(self) -> list[int]:
+        """No local processes answer queries."""
+        return []
+
+    def close(self) -> None:
+        """Nothing to stop: the store's connections belong to the repo."""
+
+
+def _results(body: bytes) -> QuerySolutions | QueryBoolean:
+    """A SELECT or ASK answer in SPARQL XML, parsed."""
+    result = parse_query_results(body, format=QueryResultsFormat.XML)
+    if not isinstance(result, (QuerySolutions, QueryBoolean)):
+        raise RemoteError("the store answered a query with something else than results")
+    return result

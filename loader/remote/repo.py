@@ -1,0 +1,190 @@
+"""The :class:`~loader.repo.Repo` over a remote SPARQL store: the app runs stateless in front.
+
+What the remote store holds (written by :mod:`loader.remote.publish`): each record graph under
+its record IRI, as the loader mapped it, and one **publication marker**, graph
+:data:`MARKER_GRAPH`, naming the generation published and carrying its manifest (counts,
+statistics). Readers take the generation from the marker; a publication switches it last.
+
+Every lookup is a query built from pyoxigraph terms (validated IRIs, escaped literals), never
+from pasted caller text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    Quad,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    parse_query_results,
+)
+
+from loader.generations import Generation, GraphEntry
+from loader.remote.client import N_TRIPLES, RemoteStore
+from loader.repo import NoGeneration, QueryResult, Term
+from ontology.datatypes import restore_datatypes
+from ontology.namespaces import LDC
+
+MARKER_GRAPH = "urn:ldcat:publication"
+MARKER = NamedNode(MARKER_GRAPH)
+GENERATION = NamedNode(LDC.generation)
+MANIFEST = NamedNode(LDC.manifest)
+REMOTE_PATH = Path("/nonexistent/ldcat-remote")
+"""The ``path`` of a remote generation: no local directory backs it."""
+MARKER_TTL = 1.0
+"""Seconds a read of the marker is reused (one round trip per second, not per request)."""
+
+
+def _term(value: Term | None, variable: str) -> str:
+    return f"?{variable}" if value is None else str(value)
+
+
+def marker_generation(store: RemoteStore) -> Generation | None:
+    """The generation the marker names, or ``None`` if nothing was published yet."""
+    query = (f"SELECT ?generation ?manifest WHERE {{ GRAPH {MARKER} {{ "
+             f"{MARKER} {GENERATION} ?generation ; {MANIFEST} ?manifest }} }}")
+    response = store.query(query, accept=store.dialect.results_format, union=False)
+    solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
+    assert isinstance(solutions, QuerySolutions)
+    for solution in solutions:
+        generation, manifest = solution["generation"], solution["manifest"]
+        if isinstance(generation, Literal) and isinstance(manifest, Literal):
+            return Generation(generation.value, REMOTE_PATH, json.loads(manifest.value))
+    return None
+
+
+class RemoteView:
+    """The remote store read at one generation (what one request uses).
+
+    The remote store holds one generation at a time: a view pins the generation's id, base
+    IRI and manifest (ETags, headers, counts); record content is read live.
+    """
+
+    def __init__(self, store: RemoteStore, generation: Generation) -> None:
+        self.store = store
+        self._generation = generation
+
+    def generation(self) -> Generation:
+        return self._generation
+
+    def generations(self) -> list[Generation]:
+        """Only the published one: a remote store keeps no history."""
+        return [self._generation]
+
+    def pinned(self) -> RemoteView:
+        return self
+
+    def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
+        """No per-graph hashes are kept remotely (ETags then come from the answer's body)."""
+        return {}
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a query over the union of the record graphs; answers parsed into terms."""
+        form = sparql.lstrip().split(None, 1)[0].upper() if sparql.strip() else ""
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return iter(self._triples(sparql))
+        response = self.store.query(sparql, accept=self.store.dialect.results_format)
+        return parse_query_results(response.content, format=QueryResultsFormat.XML)
+
+    def _triples(self, sparql: str, union: bool = True) -> list[Triple]:
+        response = self.store.query(sparql, accept=N_TRIPLES, union=union)
+        content_type = response.headers.get("content-type", N_TRIPLES).split(";")[0].strip()
+        rdf_format = RdfFormat.from_media_type(content_type) or RdfFormat.N_TRIPLES
+        return [item if isinstance(item, Triple) else item.triple
+                for item in parse(response.content, format=rdf_format)]
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        """The quads of one record graph, sorted (``ValueError`` for an invalid IRI)."""
+        graph = NamedNode(iri)
+        triples = self._triples(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} "
+                                "{ ?s ?p ?o } }", union=False)
+        return [Quad(t.subject, t.predicate, t.object, graph)
+                for t in restore_datatypes(sorted(triples, key=str))]
+
+    def description(self, iri: str) -> list[Triple]:
+        """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph."""
+        subject = NamedNode(iri)
+        fragment = Literal(iri + "#")
+        query = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ GRAPH ?g {{ {subject} ?p ?o }} "
+                 f"BIND({subject} AS ?s) }} UNION {{ GRAPH ?g {{ {subject} ?q ?s }} "
+                 f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {fragment})) "
+                 "GRAPH ?h { ?s ?p ?o } } }")
+        return restore_datatypes(sorted(set(self._triples(query, union=False)), key=str))
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        """The triples of any record graph matching a pattern (``None`` matches anything)."""
+        pattern = (f"{_term(subject, 's')} {_term(predicate, 'p')} {_term(obj, 'o')}")
+        query = f"CONSTRUCT {{ {pattern} }} WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+        return restore_datatypes(list(dict.fromkeys(self._triples(query, union=False))))
+
+    def triples(self) -> list[Triple]:
+        """Every published triple (the union of the record graphs): small stores only."""
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != " \
+                f"{MARKER}) }}"
+        return restore_datatypes(self._triples(query, union=False))
+
+
+class RemoteRepo:
+    """Read access to a remote store through the publication marker (see module docstring).
+
+    >>> RemoteRepo.__name__
+    'RemoteRepo'
+    """
+
+    def __init__(self, store: RemoteStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._read_at = 0.0
+        self._generation: Generation | None = None
+
+    def generation(self) -> Generation | None:
+        """The generation the marker names (re-read at most every :data:`MARKER_TTL` s)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._read_at > MARKER_TTL:
+                self._generation = marker_generation(self.store)
+                self._read_at = now
+            return self._generation
+
+    def generations(self) -> list[Generation]:
+        generation = self.generation()
+        return [generation] if generation is not None else []
+
+    def pinned(self) -> RemoteView:
+        """A view of the generation published now (``NoGeneration`` if none)."""
+        generation = self.generation()
+        if generation is None:
+            raise NoGeneration(f"{self.store.query_url}: no published generation")
+        return RemoteView(self.store, generation)
+
+    def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
+        return {}
+
+    def query(self, sparql: str) -> QueryResult:
+        return self.pinned().query(sparql)
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        return self.pinned().record_graph(iri)
+
+    def description(self, iri: str) -> list[Triple]:
+        return self.pinned().description(iri)
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        return self.pinned().match(subject, predicate, obj)
+
+    def triples(self) -> list[Triple]:
+        return self.pinned().triples()
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,215 @@
+"""The remote backend: ``ldcat load --backend`` publishes into a real remote SPARQL store,
+and the app in front of it answers like the app on the embedded store.
+
+Each remote store runs privately on 127.0.0.1 (:mod:`tests.remote_stores`). The demo
+catalogue is loaded once into a local store, pushed, and every comparison is between the
+embedded app and the remote-backed app over the same generation.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Dataset, NamedNode, RdfFormat, parse
+from starlette.testclient import TestClient
+
+from endpoint.app import create_app_for_backend, create_app_for_store
+from ldcat.cli import main as cli
+from loader.remote.client import RemoteStore
+from loader.remote.publish import push_generation
+from loader.remote.repo import RemoteRepo, marker_generation
+from tests.conftest import BASE, DATASET_HEADER, csv_text, dataset_row
+from tests.remote_stores import RemoteStoreProcess, start_store
+
+KINDS = ["oxigraph", "virtuoso"]
+TITLE = NamedNode("http://purl.org/dc/terms/title")
+DATASET = "/datasets/6579d066f1f2831f9e3190ec"
+QUERIES = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }",
+    "SELECT ?d ?title WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
+    "<http://purl.org/dc/terms/title> ?title } ORDER BY ?d",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+    f"FILTER(STRSTARTS(STR(?g), \"{BASE}/\")) }} GROUP BY ?g ORDER BY ?g",
+    "ASK { ?d <http://www.w3.org/ns/dcat#distribution> ?x }",
+    "SELECT ?size WHERE { ?x <http://www.w3.org/ns/dcat#byteSize> ?size } ORDER BY ?size "
+    "LIMIT 5",
+]
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def remote(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStoreProcess]:
+    """A private remote store of each kind (skipped when the store is not installed)."""
+    with start_store(request.param, tmp_path_factory.mktemp(request.param)) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def published(remote: RemoteStoreProcess, demo_store: tuple[Path, object],
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo store, its generation pushed into ``remote``."""
+    store = tmp_path_factory.mktemp("local") / "store"
+    shutil.copytree(demo_store[0], store, symlinks=True)
+    assert cli(["load", "--store", str(store), "--update", "--quiet",
+                "--backend", remote.query_url, "--backend-update", remote.update_url,
+                str(_empty_datasets(store.parent))]) == 0
+    return store
+
+
+def _empty_datasets(folder: Path) -> Path:
+    path = folder / "no-datasets.csv"
+    path.write_text(csv_text(DATASET_HEADER, []), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def clients(published: Path, remote: RemoteStoreProcess
+            ) -> Iterator[tuple[TestClient, TestClient]]:
+    embedded = create_app_for_store(published)
+    backed = create_app_for_backend(remote.query_url, remote.update_url)
+    with TestClient(embedded, base_url=BASE) as local, TestClient(backed, base_url=BASE) as far:
+        yield local, far
+
+
+def _dataset(body: bytes, media_type: str) -> Dataset:
+    return Dataset(parse(body, format=RdfFormat.from_media_type(media_type)))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv",
+                                    "application/sparql-results+xml"])
+def test_sparql_answers_match_the_embedded_store(clients: tuple[TestClient, TestClient],
+                                                 query: str, accept: str) -> None:
+    local, far = clients
+    expected = local.get("/sparql", params={"query": query}, headers={"accept": accept})
+    answer = far.get("/sparql", params={"query": query}, headers={"accept": accept})
+    assert expected.status_code == answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == expected.headers["content-type"]
+    assert answer.headers["ldcat-generation"] == expected.headers["ldcat-generation"]
+    assert answer.content == expected.content
+
+
+def test_construct_gives_the_same_graph(clients: tuple[TestClient, TestClient]) -> None:
+    local, far = clients
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BASE}{DATASET}> {{ ?s ?p ?o }} }}"
+    expected = local.get("/sparql", params={"query": query}, headers={"accept": "text/turtle"})
+    answer = far.get("/sparql", params={"query": query}, headers={"accept": "text/turtle"})
+    assert answer.status_code == 200, answer.text
+    graph = _dataset(answer.content, "text/turtle")
+    assert len(graph) > 20
+    assert graph == _dataset(expected.content, "text/turtle")
+
+
+def test_result_cap_and_errors(published: Path, remote: RemoteStoreProcess) -> None:
+    from endpoint.settings import EndpointSettings
+
+    app = create_app_for_backend(remote.query_url, remote.update_url,
+                                 EndpointSettings(max_rows=3))
+    with TestClient(app, base_url=BASE) as far:
+        capped = far.get("/sparql", params={"query": QUERIES[1]},
+                         headers={"accept": "text/csv"})
+        assert capped.status_code == 200
+        assert capped.headers["ldcat-result-truncated"] == "true"
+        assert len(capped.text.strip().splitlines()) == 4  # header + 3 rows
+        refused = far.get("/sparql", params={
+            "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+        assert refused.status_code == 400
+        update = far.post("/sparql", data={"update": "CLEAR ALL"})
+        assert update.status_code == 403  # as on the embedded store: updates are not public
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".rdf", ".jsonld"])
+def test_record_documents_match_the_embedded_store(clients: tuple[TestClient, TestClient],
+                                                   suffix: str) -> None:
+    local, far = clients
+    expected = local.get(DATASET + suffix)
+    answer = far.get(DATASET + suffix)
+    assert expected.status_code == answer.status_code == 200, answer.text
+    media_type = answer.headers["content-type"].split(";")[0]
+    assert media_type == expected.headers["content-type"].split(";")[0]
+    if suffix == ".jsonld":
+        assert answer.json() == expected.json()
+    else:
+        assert _dataset(answer.content, media_type) == _dataset(expected.content, media_type)
+
+
+def test_record_pages_negotiate_and_revalidate(clients: tuple[TestClient, TestClient]) -> None:
+    _, far = clients
+    page = far.get(DATASET, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "<html" in page.text
+    assert "dcat" in page.text.lower()
+    turtle = far.get(DATASET, headers={"accept": "text/turtle"})
+    etag = turtle.headers["etag"]
+    again = far.get(DATASET, headers={"accept": "text/turtle", "if-none-match": etag})
+    assert again.status_code == 304
+    assert far.get("/datasets/no-such-dataset").status_code == 404
+    assert far.get("/-/ready").json()["status"] == "ok"
+
+
+def test_routes_without_a_remote_counterpart_say_so(clients: tuple[TestClient, TestClient]
+                                                    ) -> None:
+    _, far = clients
+    for path in ("/catalog", "/feed", "/exports/", "/search?q=eau", "/sitemap.xml"):
+        answer = far.get(path)
+        assert answer.status_code == 404, path
+        assert answer.json()["message"], path
+    assert far.get("/", headers={"accept": "text/html"}).status_code == 200
+
+
+def test_an_update_sends_only_the_changes(published: Path, remote: RemoteStoreProcess,
+                                          tmp_path: Path) -> None:
+    store = RemoteStore(remote.query_url, remote.update_url)
+    try:
+        before = marker_generation(store)
+        assert before is not None
+        changed = tmp_path / "datasets.csv"
+        changed.write_text(csv_text(DATASET_HEADER, [dataset_row(
+            "6579d066f1f2831f9e3190ec", title="Titre changé à distance",
+            organization_id="", organization="")]), encoding="utf-8")
+        assert cli(["load", "--store", str(published), "--update", "--quiet",
+                    "--backend", remote.query_url, "--backend-update", remote.update_url,
+                    str(changed)]) == 0
+        after = marker_generation(store)
+        assert after is not None
+        assert after.id > before.id
+        repo = RemoteRepo(store)
+        titles = [str(quad.object) for quad in repo.record_graph(BASE + DATASET)
+                  if quad.subject == NamedNode(BASE + DATASET) and quad.predicate == TITLE]
+        assert titles == ['"Titre changé à distance"@fr']
+    finally:
+        store.close()
+
+
+def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteStoreProcess,
+                                                tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    store = RemoteStore(remote.query_url, remote.update_url)
+    try:
+        before = marker_generation(store)
+        new = tmp_path / "datasets.csv"
+        new.write_text(csv_text(DATASET_HEADER, [dataset_row("remote-new-1")]),
+                       encoding="utf-8")
+        status = cli(["load", "--store", str(published), "--update", "--quiet",
+                      "--backend", remote.query_url,
+                      "--backend-update", remote.query_url.rstrip("/") + "/no-such-path",
+                      str(new)])
+        assert status == 3
+        assert "still names the previous generation" in capsys.readouterr().err
+        assert marker_generation(store) == before
+        # the next publication catches up: the remote store holds the new dataset
+        from loader.generations import StoreLayout
+
+        layout = StoreLayout(published)
+        current = layout.current()
+        assert current is not None
+        push_generation(layout, current, store)
+        after = marker_generation(store)
+        assert after is not None
+        assert after.id == current.id
+        assert RemoteRepo(store).record_graph(f"{BASE}/datasets/remote-new-1")
+    finally:
+        store.close()
