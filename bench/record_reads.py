@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import append_to_benchmarks
 
-from exports.catalog_pages import CatalogIndex, PageRequest, build_page
+from exports.catalog_pages import CatalogIndex, PageRequest, StorePages, build_page
 from loader.generations import StoreLayout
 from loader.repo import Snapshot
 from ontology.namespaces import PREFIXES
@@ -74,7 +74,7 @@ def main() -> None:
 
     index = CatalogIndex()
     started = time.perf_counter()
-    total = len(index.datasets(with_text.store, generation.id, generation.base_iri,
+    total = len(index.datasets(StorePages(with_text), generation.id, generation.base_iri,
                                PageRequest().filters))
     listing = time.perf_counter() - started
     last = max(1, -(-total // 100))
@@ -83,7 +83,7 @@ def main() -> None:
     for number in pages:
         for name, snapshot in (("store", store_only), ("text", with_text)):
             started = time.perf_counter()
-            page = build_page(snapshot, PageRequest(number, 100), index)
+            page = build_page(StorePages(snapshot), PageRequest(number, 100), index)
             serialize(page.triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
             page_times[name].append(time.perf_counter() - started)
 

@@ -30,10 +30,14 @@ from exports.catalog_pages import (
     CatalogFilters,
     PageError,
     PageRequest,
+    PageSource,
+    RemotePages,
+    StorePages,
     build_page,
     page_iri,
 )
-from loader.repo import EmbeddedRepo
+from loader.remote.repo import RemoteRepo
+from loader.repo import EmbeddedRepo, Repo
 from ontology.namespaces import PREFIXES
 
 SUFFIXES = {"ttl", "nt", "rdf", "jsonld"}
@@ -83,6 +87,18 @@ def _answer_format(request: Request, suffix: str | None) -> AnswerFormat | None:
     return negotiate("CONSTRUCT", request.headers.get("accept")) or RDF_FORMATS[0]
 
 
+def _pages_of(repo: Repo, generation_id: str) -> PageSource | None:
+    """Generation ``generation_id`` to build pages from, or ``None`` when it is gone (an
+    embedded store keeps the last few open; a remote store holds only its current one)."""
+    if isinstance(repo, EmbeddedRepo):
+        snapshot = repo.open_generation(generation_id)
+        return StorePages(snapshot) if snapshot is not None else None
+    if isinstance(repo, RemoteRepo):
+        view = repo.pinned()
+        return RemotePages(view) if view.generation().id == generation_id else None
+    return None
+
+
 async def catalog(request: Request) -> Response:
     """One page of the root catalogue."""
     return await paged_catalog(request, ROOT, None, request.path_params.get("suffix"))
@@ -96,8 +112,6 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
     current = repo.generation()
     if current is None:
         return error_response(503, "no_generation", "nothing has been published yet")
-    if not isinstance(repo, EmbeddedRepo):
-        return error_response(404, "not_found", "this store serves no paged catalogue")
     answer_format = _answer_format(request, suffix)
     if answer_format is None:
         offered = ", ".join(f.media_type for f in RDF_FORMATS)
@@ -113,7 +127,7 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
     if not GENERATION_ID.fullmatch(generation_id):
         return error_response(400, "bad_parameter",
                               f"generation={generation_id!r} is not a generation id (g000001)")
-    opened = repo.open_generation(generation_id)
+    opened = _pages_of(repo, generation_id)
     if opened is None:
         first = page_iri(current.base_iri, current.id,
                          PageRequest(1, page_request.page_size, page_request.filters), 1, path)

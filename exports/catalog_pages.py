@@ -15,18 +15,32 @@ Filters are SPARQL built from fixed parts, with the user's values passed as subs
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlencode
 
-from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    Store,
+    Triple,
+    Variable,
+)
 
+from loader.generations import Generation
 from loader.mapping.iris import path_segment
+from loader.remote.repo import RemoteView
 from loader.repo import Snapshot
 from ontology.namespaces import DCAT, DCATAP, DCT, EU_FILE_TYPE, HVD_LEGISLATION, HYDRA, RDF, XSD
 
+Term = NamedNode | BlankNode | Literal
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -97,10 +111,10 @@ def _iri(value: str, parameter: str) -> NamedNode:
         raise PageError(f"{parameter}={value!r} is not an IRI") from None
 
 
-def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, object]]:
+def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, Term]]:
     """The SPARQL selecting the filtered datasets in IRI order, and its substitutions."""
     patterns = ["?catalog <http://www.w3.org/ns/dcat#dataset> ?d ."]
-    values: dict[Variable, object] = {Variable("catalog"): NamedNode(f"{base_iri}/catalog")}
+    values: dict[Variable, Term] = {Variable("catalog"): NamedNode(f"{base_iri}/catalog")}
     if filters.organization:
         organization = filters.organization
         if not organization.startswith(("http://", "https://")):
@@ -124,10 +138,83 @@ def _query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, 
     if filters.modified_since:
         patterns.append(f"?d <{DCT.modified}> ?m . FILTER(?m >= ?since)")
         values[Variable("since")] = _since(filters.modified_since)
-    body = " ".join(patterns)
+    return " ".join(patterns), values
+
+
+def dataset_query(base_iri: str, filters: CatalogFilters) -> tuple[str, dict[Variable, Term]]:
+    """The query for a store that takes substitutions (the values stay out of the text)."""
+    body, values = _query(base_iri, filters)
     projection = " ".join(f"?{variable.value}" for variable in values)  # substitution needs them
     return (f"SELECT DISTINCT ?d {projection} WHERE {{ GRAPH ?d {{ {body} }} }} ORDER BY ?d",
             values)
+
+
+def inline_dataset_query(base_iri: str, filters: CatalogFilters) -> str:
+    """The same query for a store without substitutions (a remote one): each value written
+    as the pyoxigraph term it was parsed into (a checked IRI or an escaped literal)."""
+    body, values = _query(base_iri, filters)
+    names = "|".join(variable.value for variable in values)
+    text = re.sub(rf"\?({names})\b", lambda match: str(values[Variable(match.group(1))]),
+                  body)
+    return f"SELECT DISTINCT ?d WHERE {{ GRAPH ?d {{ {text} }} }} ORDER BY ?d"
+
+
+class PageSource(Protocol):
+    """What a page is built from: one generation's dataset lists and record graphs (the
+    embedded store's :class:`~loader.repo.Snapshot`, or a remote store's view)."""
+
+    @property
+    def generation(self) -> Generation: ...
+
+    def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
+        """The IRIs of the datasets ``filters`` keep, in IRI order."""
+
+    def records_quads(self, iris: list[str]) -> list[Quad]:
+        """The quads of several record graphs, graph after graph."""
+
+
+def store_datasets(store: Store, base_iri: str, filters: CatalogFilters) -> list[str]:
+    """:meth:`PageSource.select_datasets` on a pyoxigraph store."""
+    query, substitutions = dataset_query(base_iri, filters)
+    result = store.query(query, substitutions=substitutions)  # type: ignore[arg-type]
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("the catalogue query is a SELECT")
+    return [row["d"].value for row in result]
+
+
+@dataclass(frozen=True, slots=True)
+class StorePages:
+    """Pages from an embedded generation (records from its text, lists from its store)."""
+
+    snapshot: Snapshot
+
+    @property
+    def generation(self) -> Generation:
+        return self.snapshot.generation
+
+    def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
+        return store_datasets(self.snapshot.store, base_iri, filters)
+
+    def records_quads(self, iris: list[str]) -> list[Quad]:
+        return [quad for iri in iris for quad in self.snapshot.record_quads(iri)]
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePages:
+    """Pages from a remote store (two queries a page: the list, once per walk, and the
+    page's record graphs together)."""
+
+    view: RemoteView
+
+    @property
+    def generation(self) -> Generation:
+        return self.view.generation()
+
+    def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
+        return self.view.select_iris(inline_dataset_query(base_iri, filters), "d")
+
+    def records_quads(self, iris: list[str]) -> list[Quad]:
+        return self.view.record_graphs(iris)
 
 
 class CatalogIndex:
@@ -138,18 +225,14 @@ class CatalogIndex:
         self._lists: OrderedDict[tuple[str, CatalogFilters], list[str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def datasets(self, store: Store, generation_id: str, base_iri: str,
+    def datasets(self, source: PageSource, generation_id: str, base_iri: str,
                  filters: CatalogFilters) -> list[str]:
         key = (generation_id, filters)
         with self._lock:
             if key in self._lists:
                 self._lists.move_to_end(key)
                 return self._lists[key]
-        query, substitutions = _query(base_iri, filters)
-        result = store.query(query, substitutions=substitutions)  # type: ignore[arg-type]
-        if not isinstance(result, QuerySolutions):
-            raise TypeError("the catalogue query is a SELECT")
-        datasets = [row["d"].value for row in result]
+        datasets = source.select_datasets(base_iri, filters)
         with self._lock:
             self._lists[key] = datasets
             while len(self._lists) > self.capacity:
@@ -184,18 +267,18 @@ def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int,
     return f"{base_iri}{path}?{urlencode(parameters)}"
 
 
-def build_page(snapshot: Snapshot, request: PageRequest, index: CatalogIndex,
+def build_page(snapshot: PageSource, request: PageRequest, index: CatalogIndex,
                path: str = ROOT) -> CatalogPage:
     """One page of the catalogue at ``path`` (the root one, or a thematic one whose slug is
     ``request.filters.theme``): its own graph, the page's dataset graphs, the Hydra view."""
     generation_id, base_iri = snapshot.generation.id, snapshot.generation.base_iri
-    datasets = index.datasets(snapshot.store, generation_id, base_iri, request.filters)
+    datasets = index.datasets(snapshot, generation_id, base_iri, request.filters)
     last = max(1, -(-len(datasets) // request.page_size))
     if request.page > last:
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
     graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
-    quads = [quad for graph in graphs for quad in snapshot.record_quads(graph)]
+    quads = snapshot.records_quads(graphs)
     triples = [quad.triple for quad in quads]
     catalog = NamedNode(f"{base_iri}{path}")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Dataset, NamedNode, RdfFormat, parse
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, RdfFormat, parse
 from starlette.testclient import TestClient
 
 from endpoint.app import create_app_for_backend, create_app_for_store
@@ -153,7 +153,7 @@ def test_record_pages_negotiate_and_revalidate(clients: tuple[TestClient, TestCl
 def test_routes_without_a_remote_counterpart_say_so(clients: tuple[TestClient, TestClient]
                                                     ) -> None:
     _, far = clients
-    for path in ("/catalog", "/feed", "/exports/", "/search?q=eau", "/sitemap.xml"):
+    for path in ("/feed", "/exports/", "/search?q=eau", "/sitemap.xml"):
         answer = far.get(path)
         assert answer.status_code == 404, path
         assert answer.json()["message"], path
@@ -213,3 +213,30 @@ def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteS
         assert RemoteRepo(store).record_graph(f"{BASE}/datasets/remote-new-1")
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("query", ["page=1&page_size=10", "page=2&page_size=10",
+                                   "keyword=transport&page_size=5", "hvd=true"])
+@pytest.mark.parametrize("accept", ["application/n-quads", "text/turtle"])
+def test_catalogue_pages_match_the_embedded_store(clients: tuple[TestClient, TestClient],
+                                                  query: str, accept: str) -> None:
+    local, far = clients
+    expected = local.get(f"/catalog?{query}", headers={"accept": accept})
+    answer = far.get(f"/catalog?{query}", headers={"accept": accept})
+    assert expected.status_code == answer.status_code == 200, answer.text
+    media_type = answer.headers["content-type"].split(";")[0]
+    assert answer.headers["content-location"] == expected.headers["content-location"]
+    remote_page, local_page = (_dataset(answer.content, media_type),
+                               _dataset(expected.content, media_type))
+    remote_page.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    local_page.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    assert len(remote_page) > 0
+    assert remote_page == local_page
+
+
+def test_a_walk_on_a_replaced_generation_restarts(clients: tuple[TestClient, TestClient]
+                                                  ) -> None:
+    _, far = clients
+    answer = far.get("/catalog.ttl?page=1&generation=g000001")
+    assert answer.status_code == 410
+    assert "start the walk again" in answer.json()["message"]

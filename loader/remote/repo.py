@@ -110,6 +110,35 @@ class RemoteView:
         return [Quad(t.subject, t.predicate, t.object, graph)
                 for t in restore_datatypes(sorted(triples, key=str))]
 
+    def record_graphs(self, iris: list[str]) -> list[Quad]:
+        """The quads of several record graphs in one query, graph after graph (in the order
+        of ``iris``), each sorted."""
+        graphs = [NamedNode(iri) for iri in iris]
+        if not graphs:
+            return []
+        values = " ".join(str(graph) for graph in graphs)
+        response = self.store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
+                                    "GRAPH ?g { ?s ?p ?o } }",
+                                    accept=self.store.dialect.results_format, union=False)
+        solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
+        assert isinstance(solutions, QuerySolutions)
+        by_graph: dict[NamedNode, list[Triple]] = {graph: [] for graph in graphs}
+        for row in solutions:
+            graph = row["g"]
+            if isinstance(graph, NamedNode) and graph in by_graph:
+                by_graph[graph].append(Triple(row["s"], row["p"], row["o"]))
+        return [Quad(t.subject, t.predicate, t.object, graph)
+                for graph, triples in by_graph.items()
+                for t in restore_datatypes(sorted(triples, key=str))]
+
+    def select_iris(self, query: str, variable: str) -> list[str]:
+        """The IRIs ``variable`` takes in the answer of SELECT ``query`` (in answer order)."""
+        response = self.store.query(query, accept=self.store.dialect.results_format)
+        solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
+        assert isinstance(solutions, QuerySolutions)
+        return [term.value for row in solutions
+                if isinstance(term := row[variable], NamedNode)]
+
     def description(self, iri: str) -> list[Triple]:
         """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph."""
         subject = NamedNode(iri)
