@@ -18,7 +18,7 @@ from starlette.routing import Route
 from endpoint.catalog_route import catalog
 from endpoint.context_page import context_document
 from endpoint.error_pages import BrowserErrors
-from endpoint.errors import error_response, http_error
+from endpoint.errors import error_response, http_error, store_unavailable
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
 from endpoint.feed_route import FeedChanges, feed, feed_page_route
@@ -37,7 +37,7 @@ from endpoint.sitemap import robots, sitemap_file, sitemap_index
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
 from exports.catalog_pages import CatalogIndex
-from loader.remote.client import RemoteStore
+from loader.remote.client import RemoteError, RemoteStore
 from loader.remote.repo import RemoteRepo
 from loader.repo import EmbeddedRepo, Repo
 
@@ -107,7 +107,8 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                              "retry-after"],
                              max_age=86400)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error})
+                    exception_handlers={HTTPException: http_error,
+                                        RemoteError: store_unavailable})
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
     app.state.sparql = service

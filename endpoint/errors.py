@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+LOGGER = logging.getLogger("ldcat.endpoint")
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -22,4 +26,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     response = error_response(exc.status_code, CODES.get(exc.status_code, "http_error"),
                               exc.detail)
     response.headers.update(exc.headers or {})
+    return response
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """A remote store that cannot be reached or fails: 503 with ``Retry-After``, never a 500
+    (the store's own message is logged, not shown)."""
+    LOGGER.warning("remote store failed on %s: %s", request.url.path, exc)
+    response = error_response(503, "store_unavailable",
+                              "the store behind this endpoint is not answering; retry shortly")
+    response.headers["retry-after"] = "5"
     return response

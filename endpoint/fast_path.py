@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from endpoint.query_log import LOGGER, log_query
 from endpoint.sparql import LIMIT, TRUNCATED, SparqlService
+from loader.remote.client import RemoteError
 
 CORS_EXPOSED = b"etag, ldcat-result-truncated, ldcat-result-limit, ldcat-generation, retry-after"
 
@@ -42,7 +43,10 @@ class CachedAnswers:
                 if_none_match = value.decode("latin-1")
             elif name == b"origin":
                 origin = True
-        generation = self.service.repo.generation()
+        try:
+            generation = self.service.repo.generation()
+        except RemoteError:  # the route answers the 503
+            return False
         if generation is None:
             return False
         key = self.service.known_key(generation.id, scope["query_string"], accept)

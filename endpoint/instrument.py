@@ -18,6 +18,7 @@ from endpoint.logs import log_event
 from endpoint.metrics import Metrics
 from endpoint.records import RECORD_KINDS
 from endpoint.sparql import TRUNCATED
+from loader.remote.client import RemoteError
 
 LOGGER = logging.getLogger("ldcat.request")
 UNMATCHED = "unmatched"
@@ -93,7 +94,10 @@ class Instrumented:
             self.metrics.cap_hits.inc()
         app = scope.get("app")
         if app is not None:
-            generation = app.state.repo.generation()
+            try:
+                generation = app.state.repo.generation()
+            except RemoteError:
+                generation = None
             self.metrics.observe_generation(generation.id if generation else None)
         log_event(LOGGER, "request", {
             "method": scope["method"], "route": route, "path": scope["path"],

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from endpoint.app import create_app_for_backend, create_app_for_store
 from ldcat.cli import main as cli
+from loader.generations import StoreLayout
 from loader.remote.client import RemoteStore
 from loader.remote.publish import push_generation
 from loader.remote.repo import RemoteRepo, marker_generation
@@ -201,8 +202,6 @@ def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteS
         assert "still names the previous generation" in capsys.readouterr().err
         assert marker_generation(store) == before
         # the next publication catches up: the remote store holds the new dataset
-        from loader.generations import StoreLayout
-
         layout = StoreLayout(published)
         current = layout.current()
         assert current is not None
@@ -240,3 +239,22 @@ def test_a_walk_on_a_replaced_generation_restarts(clients: tuple[TestClient, Tes
     answer = far.get("/catalog.ttl?page=1&generation=g000001")
     assert answer.status_code == 410
     assert "start the walk again" in answer.json()["message"]
+
+
+def test_a_store_that_stops_answering_gives_503(published: Path, remote: RemoteStoreProcess,
+                                                tmp_path: Path) -> None:
+    (tmp_path / "short-lived").mkdir()
+    with start_store(remote.kind, tmp_path / "short-lived") as short_lived:
+        store = RemoteStore(short_lived.query_url, short_lived.update_url)
+        layout = StoreLayout(published)
+        current = layout.current()
+        assert current is not None
+        push_generation(layout, current, store)
+        store.close()
+        app = create_app_for_backend(short_lived.query_url, short_lived.update_url)
+    with TestClient(app, base_url=BASE, raise_server_exceptions=False) as far:
+        for path in ("/-/ready", DATASET + ".ttl", "/catalog.ttl", "/",
+                     "/sparql?query=ASK%7B%7D"):
+            answer = far.get(path)
+            assert answer.status_code == 503, (path, answer.text)
+        assert far.get("/-/health").status_code == 200

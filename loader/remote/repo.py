@@ -29,7 +29,7 @@ from pyoxigraph import (
 )
 
 from loader.generations import Generation, GraphEntry
-from loader.remote.client import N_TRIPLES, RemoteStore
+from loader.remote.client import N_TRIPLES, RemoteError, RemoteStore
 from loader.repo import NoGeneration, QueryResult, Term
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import LDC
@@ -175,15 +175,37 @@ class RemoteRepo:
         self._lock = threading.Lock()
         self._read_at = 0.0
         self._generation: Generation | None = None
+        self._known = False
+        self._refreshing = False
 
     def generation(self) -> Generation | None:
-        """The generation the marker names (re-read at most every :data:`MARKER_TTL` s)."""
-        now = time.monotonic()
+        """The generation the marker names.
+
+        The first call reads the marker (``RemoteError`` if the store does not answer); later
+        calls return what was read and, once it is :data:`MARKER_TTL` seconds old, re-read it
+        on a background thread, so no caller (the event loop included) waits on the store.
+        A failed re-read keeps the last answer: the requests that need the store fail alone.
+        """
         with self._lock:
-            if now - self._read_at > MARKER_TTL:
-                self._generation = marker_generation(self.store)
-                self._read_at = now
-            return self._generation
+            if self._known:
+                if time.monotonic() - self._read_at > MARKER_TTL and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, daemon=True,
+                                     name="ldcat-marker").start()
+                return self._generation
+        generation = marker_generation(self.store)
+        with self._lock:
+            self._generation, self._read_at, self._known = generation, time.monotonic(), True
+        return generation
+
+    def _refresh(self) -> None:
+        try:
+            generation = marker_generation(self.store)
+        except RemoteError:
+            generation = self._generation
+        with self._lock:
+            self._generation, self._read_at = generation, time.monotonic()
+            self._refreshing = False
 
     def generations(self) -> list[Generation]:
         generation = self.generation()
