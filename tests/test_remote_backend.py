@@ -9,6 +9,7 @@ embedded app and the remote-backed app over the same generation.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,59 +162,6 @@ def test_routes_without_a_remote_counterpart_say_so(clients: tuple[TestClient, T
     assert far.get("/", headers={"accept": "text/html"}).status_code == 200
 
 
-def test_an_update_sends_only_the_changes(published: Path, remote: RemoteStoreProcess,
-                                          tmp_path: Path) -> None:
-    store = RemoteStore(remote.query_url, remote.update_url)
-    try:
-        before = marker_generation(store)
-        assert before is not None
-        changed = tmp_path / "datasets.csv"
-        changed.write_text(csv_text(DATASET_HEADER, [dataset_row(
-            "6579d066f1f2831f9e3190ec", title="Titre changé à distance",
-            organization_id="", organization="")]), encoding="utf-8")
-        assert cli(["load", "--store", str(published), "--update", "--quiet",
-                    "--backend", remote.query_url, "--backend-update", remote.update_url,
-                    str(changed)]) == 0
-        after = marker_generation(store)
-        assert after is not None
-        assert after.id > before.id
-        repo = RemoteRepo(store)
-        titles = [str(quad.object) for quad in repo.record_graph(BASE + DATASET)
-                  if quad.subject == NamedNode(BASE + DATASET) and quad.predicate == TITLE]
-        assert titles == ['"Titre changé à distance"@fr']
-    finally:
-        store.close()
-
-
-def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteStoreProcess,
-                                                tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    store = RemoteStore(remote.query_url, remote.update_url)
-    try:
-        before = marker_generation(store)
-        new = tmp_path / "datasets.csv"
-        new.write_text(csv_text(DATASET_HEADER, [dataset_row("remote-new-1")]),
-                       encoding="utf-8")
-        status = cli(["load", "--store", str(published), "--update", "--quiet",
-                      "--backend", remote.query_url,
-                      "--backend-update", remote.query_url.rstrip("/") + "/no-such-path",
-                      str(new)])
-        assert status == 3
-        assert "still names the previous generation" in capsys.readouterr().err
-        assert marker_generation(store) == before
-        # the next publication catches up: the remote store holds the new dataset
-        layout = StoreLayout(published)
-        current = layout.current()
-        assert current is not None
-        push_generation(layout, current, store)
-        after = marker_generation(store)
-        assert after is not None
-        assert after.id == current.id
-        assert RemoteRepo(store).record_graph(f"{BASE}/datasets/remote-new-1")
-    finally:
-        store.close()
-
-
 @pytest.mark.parametrize("query", ["page=1&page_size=10", "page=2&page_size=10",
                                    "keyword=transport&page_size=5", "hvd=true"])
 @pytest.mark.parametrize("accept", ["application/n-quads", "text/turtle"])
@@ -258,3 +206,68 @@ def test_a_store_that_stops_answering_gives_503(published: Path, remote: RemoteS
             answer = far.get(path)
             assert answer.status_code == 503, (path, answer.text)
         assert far.get("/-/health").status_code == 200
+
+
+
+def test_an_update_sends_only_the_changes(published: Path, remote: RemoteStoreProcess,
+                                          tmp_path: Path) -> None:
+    store = RemoteStore(remote.query_url, remote.update_url)
+    try:
+        before = marker_generation(store)
+        assert before is not None
+        app = create_app_for_backend(remote.query_url, remote.update_url)
+        far = TestClient(app, base_url=BASE)
+        assert far.get("/-/ready").json()["generation"] == before.id
+        changed = tmp_path / "datasets.csv"
+        changed.write_text(csv_text(DATASET_HEADER, [dataset_row(
+            "6579d066f1f2831f9e3190ec", title="Titre changé à distance",
+            organization_id="", organization="")]), encoding="utf-8")
+        assert cli(["load", "--store", str(published), "--update", "--quiet",
+                    "--backend", remote.query_url, "--backend-update", remote.update_url,
+                    str(changed)]) == 0
+        after = marker_generation(store)
+        assert after is not None
+        assert after.id > before.id
+        repo = RemoteRepo(store)
+        titles = [str(quad.object) for quad in repo.record_graph(BASE + DATASET)
+                  if quad.subject == NamedNode(BASE + DATASET) and quad.predicate == TITLE]
+        assert titles == ['"Titre changé à distance"@fr']
+        # a running app follows the marker without a restart (re-read each second)
+        deadline = time.monotonic() + 10
+        while far.get("/-/ready").json()["generation"] != after.id:
+            assert time.monotonic() < deadline, "the app never saw the new generation"
+            time.sleep(0.2)
+        page = far.get(DATASET + ".ttl")
+        assert page.headers["ldcat-generation"] == after.id
+        assert "Titre changé à distance" in page.text
+    finally:
+        store.close()
+
+
+def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteStoreProcess,
+                                                tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    store = RemoteStore(remote.query_url, remote.update_url)
+    try:
+        before = marker_generation(store)
+        new = tmp_path / "datasets.csv"
+        new.write_text(csv_text(DATASET_HEADER, [dataset_row("remote-new-1")]),
+                       encoding="utf-8")
+        status = cli(["load", "--store", str(published), "--update", "--quiet",
+                      "--backend", remote.query_url,
+                      "--backend-update", remote.query_url.rstrip("/") + "/no-such-path",
+                      str(new)])
+        assert status == 3
+        assert "still names the previous generation" in capsys.readouterr().err
+        assert marker_generation(store) == before
+        # the next publication catches up: the remote store holds the new dataset
+        layout = StoreLayout(published)
+        current = layout.current()
+        assert current is not None
+        push_generation(layout, current, store)
+        after = marker_generation(store)
+        assert after is not None
+        assert after.id == current.id
+        assert RemoteRepo(store).record_graph(f"{BASE}/datasets/remote-new-1")
+    finally:
+        store.close()
