@@ -70,8 +70,9 @@ class Server:
         """The SPARQL endpoint URL."""
         return f"http://127.0.0.1:{self.port}{self.path}"
 
-    def start(self, ready_timeout: float = 120) -> None:
-        """Start the process and wait until it answers ``ASK {}``; ``Unavailable`` if not."""
+    def start(self, ready_timeout: float = 120, poll_s: float = 0.3) -> None:
+        """Start the process and wait until it answers ``ASK {}`` (asking every ``poll_s``);
+        ``Unavailable`` if not."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
@@ -88,7 +89,7 @@ class Server:
                 with urllib.request.urlopen(request, timeout=5) as response:
                     if response.status == 200:
                         return
-            time.sleep(0.3)
+            time.sleep(poll_s)
         self.stop()
         raise Unavailable(f"{self.name} did not answer within {ready_timeout:.0f} s")
 
@@ -150,7 +151,8 @@ class Server:
         return False
 
 
-def _venv_tool(name: str) -> str | None:
+def venv_tool(name: str) -> str | None:
+    """The command ``name`` beside this Python (its venv), else on PATH."""
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else shutil.which(name)
 
@@ -197,7 +199,7 @@ def ldcat_server(store: Path, out: Path, workers: int, query_timeout: float | No
 
 def oxigraph_version() -> str:
     """``oxigraph --version``, or why it is missing."""
-    executable = _venv_tool("oxigraph")
+    executable = venv_tool("oxigraph")
     if executable is None:
         return "not installed"
     completed = subprocess.run([executable, "--version"], capture_output=True, text=True,
@@ -207,7 +209,7 @@ def oxigraph_version() -> str:
 
 def oxigraph_server(generation: Path, out: Path, timeout_s: float | None = None) -> Server:
     """``oxigraph serve-read-only`` on the generation directory, union default graph."""
-    executable = _venv_tool("oxigraph")
+    executable = venv_tool("oxigraph")
     if executable is None:
         raise Unavailable("the oxigraph command is not installed (pip install oxigraph; "
                           "the bench extra has it)")
@@ -251,7 +253,7 @@ ServerPort = 127.0.0.1:{isql_port}
 LiteMode = 0
 DisableUnixSocket = 1
 DisableTcpSocket = 0
-MaxClientConnections = 64
+MaxClientConnections = {connections}
 CheckpointInterval = 0
 O_DIRECT = 0
 CaseMode = 2
@@ -259,7 +261,7 @@ MaxStaticCursorRows = 5000
 CheckpointAuditTrail = 0
 AllowOSCalls = 0
 SchedulerInterval = 10
-DirsAllowed = ., {dump}
+DirsAllowed = {dirs_allowed}
 ThreadCleanupInterval = 0
 ThreadThreshold = 10
 ResourcesCleanupInterval = 0
@@ -283,13 +285,13 @@ MaxDirtyBuffers = {dirty}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {db}
-MaxClientConnections = 64
+MaxClientConnections = {connections}
 DavRoot = DAV
 EnabledDavVSP = 0
 HTTPProxyEnabled = 0
 TempASPXDir = 0
-ServerThreads = 40
-MaxKeepAlives = 64
+ServerThreads = {http_threads}
+MaxKeepAlives = {connections}
 KeepAliveTimeout = 60
 HTTPThreadSize = 280000
 HttpPrintWarningsInOutput = 0
@@ -297,12 +299,28 @@ Charset = UTF-8
 EnabledGzipContent = 0
 
 [SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime = 0
+ResultSetMaxRows = {max_rows}
+MaxQueryCostEstimationTime = {max_cost_s}
+MaxQueryExecutionTime = {max_query_s}
 MaxSortedTopRows = 100000
 DeferInferenceRulesInit = 0
 """
+
+
+def virtuoso_ini(db: Path, isql_port: int, http_port: int, *, memory_gib: float,
+                 dirs_allowed: str = ".", connections: int = 64, http_threads: int = 40,
+                 max_rows: int = 1_000_000, max_query_s: int = 0, max_cost_s: int = 0) -> str:
+    """A virtuoso.ini text: database files in ``db``, both ports on 127.0.0.1, about 2/3 of
+    ``memory_gib`` as page cache, and the [SPARQL] limits ``ResultSetMaxRows`` (``max_rows``),
+    ``MaxQueryExecutionTime`` (``max_query_s``, 0: none) and ``MaxQueryCostEstimationTime``
+    (``max_cost_s``, 0: no refusal on the optimiser's estimate)."""
+    buffers = int(memory_gib * (1 << 30) * 2 / 3 / 8192)
+    return VIRTUOSO_INI.format(db=db, isql_port=isql_port, http_port=http_port,
+                               dirs_allowed=dirs_allowed, connections=connections,
+                               http_threads=http_threads, buffers=buffers,
+                               dirty=buffers * 3 // 4, buffer_gib=buffers * 8192 / (1 << 30),
+                               max_rows=max_rows, max_query_s=max_query_s,
+                               max_cost_s=max_cost_s)
 
 
 @dataclass
@@ -336,12 +354,9 @@ class VirtuosoSetup:
 
     def write_ini(self, isql_port: int, http_port: int) -> Path:
         """A virtuoso.ini for this machine and these ports."""
-        buffers = int(self.memory_gib * (1 << 30) * 2 / 3 / 8192)
         ini = self.folder / "virtuoso.ini"
-        ini.write_text(VIRTUOSO_INI.format(db=self.db, dump=self.dump, isql_port=isql_port,
-                                           http_port=http_port, buffers=buffers,
-                                           dirty=buffers * 3 // 4,
-                                           buffer_gib=buffers * 8192 / (1 << 30)))
+        ini.write_text(virtuoso_ini(self.db, isql_port, http_port, memory_gib=self.memory_gib,
+                                    dirs_allowed=f"., {self.dump}"))
         return ini
 
 
@@ -357,7 +372,8 @@ def virtuoso_version() -> str:
     return f"Virtuoso {version.removeprefix('Version ').split(' as of')[0]}".strip()
 
 
-def _isql(isql_port: int, statements: str, timeout: float = 3600) -> str:
+def isql(isql_port: int, statements: str, timeout: float = 3600) -> str:
+    """Run ``statements`` as dba through ``isql-vt``; its output (``Unavailable`` on error)."""
     executable = shutil.which("isql-vt") or shutil.which("isql")
     if executable is None:
         raise Unavailable("isql-vt is not installed (bench/install.sh)")
@@ -405,7 +421,7 @@ def split_nquads(whole: Path, dump: Path, parts: int) -> int:
 
 
 def _quad_count(isql_port: int) -> int:
-    output = _isql(isql_port, "SELECT COUNT(*) FROM DB.DBA.RDF_QUAD;")
+    output = isql(isql_port, "SELECT COUNT(*) FROM DB.DBA.RDF_QUAD;")
     lines = output.splitlines()
     rule = next(index for index, line in enumerate(lines) if line.startswith("____"))
     return int(next(line for line in lines[rule + 1:] if line.strip().isdigit()))
@@ -424,12 +440,12 @@ def _run_loaders(isql_port: int, attempts: int = 3) -> list[str]:
                    for _ in range(2 if attempt == 0 else 1)]
         for loader in loaders:
             loader.wait()
-        output = _isql(isql_port, "SELECT ll_file, ll_error FROM DB.DBA.load_list "
+        output = isql(isql_port, "SELECT ll_file, ll_error FROM DB.DBA.load_list "
                                   "WHERE ll_error IS NOT NULL;")
         failed = [line.strip() for line in output.splitlines() if ".nq" in line]
         if not failed:
             break
-        _isql(isql_port, "UPDATE DB.DBA.load_list SET ll_state = 0, ll_error = NULL "
+        isql(isql_port, "UPDATE DB.DBA.load_list SET ll_state = 0, ll_error = NULL "
                          "WHERE ll_error IS NOT NULL;")
     return failed
 
@@ -459,9 +475,9 @@ def prepare_virtuoso(setup: VirtuosoSetup, generation: Path, generation_id: str,
     try:
         baseline = _quad_count(server.isql_port)
         started = time.perf_counter()
-        _isql(server.isql_port, f"ld_dir('{setup.dump}', '*.nq', 'urn:x-ldcat:default');")
+        isql(server.isql_port, f"ld_dir('{setup.dump}', '*.nq', 'urn:x-ldcat:default');")
         problems = _run_loaders(server.isql_port)
-        _isql(server.isql_port, "checkpoint;")
+        isql(server.isql_port, "checkpoint;")
         loaded = time.perf_counter() - started
         in_virtuoso = _quad_count(server.isql_port) - baseline
     finally:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,15 @@ import pytest
 from ldcat.cli import demo_sources
 from loader.load import LoadOptions, load
 from loader.report import LoadReport
+from tests.remote_stores import (
+    RemoteStore,
+    Unavailable,
+    oxigraph_command,
+    oxigraph_store,
+    virtuoso_command,
+    virtuoso_store,
+    virtuoso_template,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -171,3 +181,46 @@ def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Pat
 
     return load_sample(tmp_path_factory.mktemp("real-sample"), real_export, every_row,
                        REAL_SAMPLE_DATASETS)
+
+
+# --- Remote SPARQL stores (tests/remote_stores.py) -----------------------------------------
+
+REMOTE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ldcat-tests"
+
+
+def require(check: Callable[[], str]) -> None:
+    """Skip the calling test when ``check`` says its component is not installed."""
+    try:
+        check()
+    except Unavailable as absent:
+        pytest.skip(str(absent))
+
+
+@pytest.fixture(scope="session")
+def virtuoso_template_dir() -> Path:
+    """The Virtuoso template database (built once per Virtuoso version, cached per user)."""
+    require(virtuoso_command)
+    return virtuoso_template(REMOTE_CACHE)
+
+
+@pytest.fixture(scope="module")
+def oxigraph_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
+    """A private ``oxigraph serve`` (empty, writable) for the test module."""
+    require(oxigraph_command)
+    with oxigraph_store(tmp_path_factory.mktemp("oxigraph")) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def virtuoso_remote(tmp_path_factory: pytest.TempPathFactory,
+                    virtuoso_template_dir: Path) -> Iterator[RemoteStore]:
+    """A private Virtuoso (template copy, writable by anonymous SPARQL) for the test module."""
+    with virtuoso_store(tmp_path_factory.mktemp("virtuoso"), virtuoso_template_dir) as store:
+        yield store
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def remote_store(request: pytest.FixtureRequest) -> RemoteStore:
+    """Each remote store in turn (``oxigraph_remote``, then ``virtuoso_remote``)."""
+    store: RemoteStore = request.getfixturevalue(f"{request.param}_remote")
+    return store
