@@ -272,6 +272,8 @@ RdfFreeTextRulesSize = 100
 IndexTreeMaps = 64
 MaxMemPoolSize = 200000000
 MaxQueryMem = 2G
+; ORDER BY with LIMIT/OFFSET above this fails (SR353); ldcat asks LIMIT max_rows + 1
+MaxSortedTopRows = 10000000
 VectorSize = 1000
 MaxVectorSize = 1000000
 AdjustVectorSize = 0

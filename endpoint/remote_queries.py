@@ -8,6 +8,11 @@ the HTTP request to the store is abandoned and the client gets a 503. Stopping t
 the store is the store's own time limit (``oxigraph serve --timeout-s``, Virtuoso's
 ``MaxQueryExecutionTime``): set it to the endpoint's, as the README's deployment notes say.
 
+A store's own cut is never passed on as a whole answer: Virtuoso's ``X-SPARQL-MaxRows``
+(its ``ResultSetMaxRows``) marks the answer truncated, and a store's time limit (Oxigraph's
+``--timeout-s`` ends a 200 with a cancellation message; Virtuoso answers ``SR171``, or with
+``X-SQL-State: S1TAT`` partial "anytime" results) becomes the 503 of a timeout.
+
 Answers are re-serialized here with pyoxigraph from SPARQL XML (SELECT, ASK) and N-Triples
 (CONSTRUCT, DESCRIBE), so every store gives the same bytes the embedded store would, and a
 store's quirks in other formats (Virtuoso's JSON ``typed-literal``) never reach clients.
@@ -15,6 +20,7 @@ store's quirks in other formats (Virtuoso's JSON ``typed-literal``) never reach 
 
 from __future__ import annotations
 
+import re
 import threading
 
 from pyoxigraph import (
@@ -30,6 +36,15 @@ from pyoxigraph import (
 from endpoint.query_execution import Answer, QueryJob, graph_answer
 from endpoint.query_workers import PoolBusy, QueryTimeout, StreamedAnswer, WorkerLost
 from loader.remote.client import N_TRIPLES, RemoteError, RemoteStore, RemoteTimeout
+
+TIMED_OUT = re.compile(r"SR171|timed out|timeout", re.IGNORECASE)
+"""How a store's error message says its own time limit stopped the query (Virtuoso:
+``SR171: Transaction timed out``)."""
+CANCELLED = b"The SPARQL operation has been cancelled"
+
+
+class StoreTimedOut(RemoteError):
+    """The store stopped the query at its own time limit but still answered 200."""
 
 
 class RemoteQueryRunner:
@@ -52,38 +67,51 @@ class RemoteQueryRunner:
             raise PoolBusy(f"no connection to the store free within {wait:g} s")
         try:
             return self._answer(job, timeout)
-        except RemoteTimeout:
+        except (RemoteTimeout, StoreTimedOut):
             self.timeouts += 1
             raise QueryTimeout(f"the query ran past its {timeout:g} s limit and was "
                                "abandoned") from None
         except RemoteError as error:
             if error.status is not None and 400 <= error.status < 500:
                 return Answer(error="evaluation", message=error.detail)
+            if TIMED_OUT.search(error.detail):
+                self.timeouts += 1
+                raise QueryTimeout("the query ran past the store's time limit") from None
             raise WorkerLost(f"the store behind this endpoint failed: {error}") from None
+        except (SyntaxError, ValueError) as error:  # an answer the store cut or garbled
+            raise WorkerLost(f"the store sent an answer that does not parse: {error}") from None
         finally:
             self._slots.release()
 
     def _answer(self, job: QueryJob, timeout: float) -> Answer:
         if job.form in ("CONSTRUCT", "DESCRIBE"):
-            body = self._send(job, job.query, N_TRIPLES, timeout)
+            body, _ = self._send(job, job.query, N_TRIPLES, timeout)
             return graph_answer(job, (item if isinstance(item, Triple) else item.triple
                                       for item in parse(body, format=RdfFormat.N_TRIPLES)))
         results_format: QueryResultsFormat = getattr(QueryResultsFormat, job.format)
-        body = self._send(job, job.query, self.store.dialect.results_format, timeout)
+        accept = self.store.dialect.results_format
+        body, cut = self._send(job, job.query, accept, timeout)
         result = _results(body)
-        if isinstance(result, QuerySolutions) and job.exact_query is not None \
-                and job.cap is not None and sum(1 for _ in result) > job.cap:
-            exact = self._send(job, job.exact_query, self.store.dialect.results_format, timeout)
-            return Answer(_results(exact).serialize(format=results_format) or b"",
+        if isinstance(result, QuerySolutions) and job.cap is not None and (
+                cut or (job.exact_query is not None and sum(1 for _ in result) > job.cap)):
+            if job.exact_query is not None:
+                body, _ = self._send(job, job.exact_query, accept, timeout)
+            return Answer(_results(body).serialize(format=results_format) or b"",
                           truncated=True)
         return Answer(_results(body).serialize(format=results_format) or b"")
 
-    def _send(self, job: QueryJob, text: str, accept: str, timeout: float) -> bytes:
+    def _send(self, job: QueryJob, text: str, accept: str,
+              timeout: float) -> tuple[bytes, bool]:
+        """The store's answer, and whether the store itself cut it at its row limit."""
         response = self.store.query(text, accept=accept, union=job.union_default_graph,
                                     default_graphs=job.default_graphs or (),
                                     named_graphs=job.named_graphs or (), timeout=timeout)
+        if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's partial "anytime" answer
+            raise StoreTimedOut(response.headers.get("x-sql-message", ""))
         body: bytes = response.content
-        return body
+        if body.rstrip().endswith(CANCELLED):  # Oxigraph's --timeout-s: a 200 cut short
+            raise StoreTimedOut("the store cancelled the query")
+        return body, "x-sparql-maxrows" in response.headers
 
     def pids(self) -> list[int]:
         """No local processes answer queries."""

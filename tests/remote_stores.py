@@ -36,11 +36,16 @@ import hashlib
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sparql_servers import (
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+if str(BENCH) not in sys.path:  # the benchmark's modules import each other by name
+    sys.path.insert(0, str(BENCH))
+
+from sparql_servers import (  # noqa: E402
     Server,
     Unavailable,
     VirtuosoServer,

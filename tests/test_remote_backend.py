@@ -8,10 +8,12 @@ embedded app and the remote-backed app over the same generation.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, RdfFormat, parse
@@ -24,9 +26,9 @@ from loader.remote.client import RemoteStore
 from loader.remote.publish import push_generation
 from loader.remote.repo import RemoteRepo, marker_generation
 from tests.conftest import BASE, DATASET_HEADER, csv_text, dataset_row
-from tests.remote_stores import RemoteStoreProcess, start_store
+from tests.remote_stores import RemoteStore as StoreProcess
+from tests.remote_stores import oxigraph_store, virtuoso_store
 
-KINDS = ["oxigraph", "virtuoso"]
 TITLE = NamedNode("http://purl.org/dc/terms/title")
 DATASET = "/datasets/6579d066f1f2831f9e3190ec"
 QUERIES = [
@@ -41,16 +43,27 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def remote(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStoreProcess]:
-    """A private remote store of each kind (skipped when the store is not installed)."""
-    with start_store(request.param, tmp_path_factory.mktemp(request.param)) as store:
-        yield store
+@pytest.fixture(scope="module")
+def remote(remote_store: StoreProcess) -> StoreProcess:
+    """Each private remote store in turn (``tests.conftest.remote_store``)."""
+    return remote_store
+
+
+@contextlib.contextmanager
+def short_lived(kind: str, folder: Path, template: Path | None) -> Iterator[StoreProcess]:
+    """Another private store of ``kind``, stopped when the block ends."""
+    folder.mkdir()
+    if kind == "oxigraph":
+        with oxigraph_store(folder) as store:
+            yield store
+    else:
+        assert template is not None
+        with virtuoso_store(folder, template) as store:
+            yield store
 
 
 @pytest.fixture(scope="module")
-def published(remote: RemoteStoreProcess, demo_store: tuple[Path, object],
+def published(remote: StoreProcess, demo_store: tuple[Path, object],
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the demo store, its generation pushed into ``remote``."""
     store = tmp_path_factory.mktemp("local") / "store"
@@ -68,7 +81,7 @@ def _empty_datasets(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clients(published: Path, remote: RemoteStoreProcess
+def clients(published: Path, remote: StoreProcess
             ) -> Iterator[tuple[TestClient, TestClient]]:
     embedded = create_app_for_store(published)
     backed = create_app_for_backend(remote.query_url, remote.update_url)
@@ -91,7 +104,13 @@ def test_sparql_answers_match_the_embedded_store(clients: tuple[TestClient, Test
     assert expected.status_code == answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == expected.headers["content-type"]
     assert answer.headers["ldcat-generation"] == expected.headers["ldcat-generation"]
-    assert answer.content == expected.content
+    assert _oxigraph_datatypes(answer.content) == expected.content
+
+
+def _oxigraph_datatypes(body: bytes) -> bytes:
+    """``body`` with derived integer datatypes as Oxigraph reports them: its storage keeps
+    ``xsd:nonNegativeInteger`` as ``xsd:integer`` (oxigraph #526), Virtuoso keeps it."""
+    return body.replace(b"XMLSchema#nonNegativeInteger", b"XMLSchema#integer")
 
 
 def test_construct_gives_the_same_graph(clients: tuple[TestClient, TestClient]) -> None:
@@ -105,7 +124,7 @@ def test_construct_gives_the_same_graph(clients: tuple[TestClient, TestClient]) 
     assert graph == _dataset(expected.content, "text/turtle")
 
 
-def test_result_cap_and_errors(published: Path, remote: RemoteStoreProcess) -> None:
+def test_result_cap_and_errors(published: Path, remote: StoreProcess) -> None:
     from endpoint.settings import EndpointSettings
 
     app = create_app_for_backend(remote.query_url, remote.update_url,
@@ -178,7 +197,13 @@ def test_catalogue_pages_match_the_embedded_store(clients: tuple[TestClient, Tes
     remote_page.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
     local_page.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
     assert len(remote_page) > 0
-    assert remote_page == local_page
+    assert remote_page == local_page, _difference(remote_page, local_page)
+
+
+def _difference(remote: Dataset, local: Dataset) -> str:
+    only_remote = sorted(map(str, set(remote) - set(local)))[:5]
+    only_local = sorted(map(str, set(local) - set(remote)))[:5]
+    return f"only remote: {only_remote}\nonly local: {only_local}"
 
 
 def test_a_walk_on_a_replaced_generation_restarts(clients: tuple[TestClient, TestClient]
@@ -189,17 +214,19 @@ def test_a_walk_on_a_replaced_generation_restarts(clients: tuple[TestClient, Tes
     assert "start the walk again" in answer.json()["message"]
 
 
-def test_a_store_that_stops_answering_gives_503(published: Path, remote: RemoteStoreProcess,
-                                                tmp_path: Path) -> None:
-    (tmp_path / "short-lived").mkdir()
-    with start_store(remote.kind, tmp_path / "short-lived") as short_lived:
-        store = RemoteStore(short_lived.query_url, short_lived.update_url)
+def test_a_store_that_stops_answering_gives_503(published: Path, remote: StoreProcess,
+                                                tmp_path: Path,
+                                                request: pytest.FixtureRequest) -> None:
+    template = request.getfixturevalue("virtuoso_template_dir") \
+        if remote.kind == "virtuoso" else None
+    with short_lived(remote.kind, tmp_path / "short-lived", template) as stopped:
+        store = RemoteStore(stopped.query_url, stopped.update_url)
         layout = StoreLayout(published)
         current = layout.current()
         assert current is not None
         push_generation(layout, current, store)
         store.close()
-        app = create_app_for_backend(short_lived.query_url, short_lived.update_url)
+        app = create_app_for_backend(stopped.query_url, stopped.update_url)
     with TestClient(app, base_url=BASE, raise_server_exceptions=False) as far:
         for path in ("/-/ready", DATASET + ".ttl", "/catalog.ttl", "/",
                      "/sparql?query=ASK%7B%7D"):
@@ -209,7 +236,7 @@ def test_a_store_that_stops_answering_gives_503(published: Path, remote: RemoteS
 
 
 
-def test_an_update_sends_only_the_changes(published: Path, remote: RemoteStoreProcess,
+def test_an_update_sends_only_the_changes(published: Path, remote: StoreProcess,
                                           tmp_path: Path) -> None:
     store = RemoteStore(remote.query_url, remote.update_url)
     try:
@@ -244,7 +271,7 @@ def test_an_update_sends_only_the_changes(published: Path, remote: RemoteStorePr
         store.close()
 
 
-def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteStoreProcess,
+def test_a_failed_publication_leaves_the_marker(published: Path, remote: StoreProcess,
                                                 tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     store = RemoteStore(remote.query_url, remote.update_url)
@@ -255,7 +282,7 @@ def test_a_failed_publication_leaves_the_marker(published: Path, remote: RemoteS
                        encoding="utf-8")
         status = cli(["load", "--store", str(published), "--update", "--quiet",
                       "--backend", remote.query_url,
-                      "--backend-update", remote.query_url.rstrip("/") + "/no-such-path",
+                      "--backend-update", urljoin(remote.query_url, "/no-such-endpoint"),
                       str(new)])
         assert status == 3
         assert "still names the previous generation" in capsys.readouterr().err

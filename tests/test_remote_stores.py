@@ -727,10 +727,10 @@ def test_virtuoso_time_limits(virtuoso_limited: RemoteStore) -> None:
     stopped = query(store, HEAVY)
     assert stopped.status == 500
     assert "SR171: Transaction timed out" in stopped.text
-    assert 1.5 < stopped.seconds < 15
+    assert 1.5 < stopped.seconds < 40  # generous: the machine may be busy
     for milliseconds in (500, 60_000):  # the ini's 2 s caps a longer request
         anytime = query(store, HEAVY, params=f"?timeout={milliseconds}")
         assert anytime.status == 200
         assert anytime.headers["X-SQL-State"] == "S1TAT"
         assert "query interrupted by result timeout" in anytime.headers["X-SQL-Message"]
-        assert 1.5 < anytime.seconds < 15
+        assert 1.5 < anytime.seconds < 40

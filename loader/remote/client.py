@@ -9,8 +9,10 @@ store's :class:`Dialect`, detected once from the ``Server`` header:
   dataset is sent without it. Every update request runs in one transaction.
 - **Virtuoso**: one ``/sparql`` URL for both; a direct ``application/sparql-query`` POST can
   hang (7.2.5), so queries go as form POSTs; its default graph is already every graph (its
-  own system graphs included: they are excluded by pragma); SPARQL JSON results write typed
-  literals as ``typed-literal``, so answers come as SPARQL XML and are re-serialized here.
+  own system graphs included: no pragma can drop them without breaking ``GRAPH <iri>``);
+  SPARQL JSON results write typed literals as ``typed-literal``, so answers come as SPARQL
+  XML and are re-serialized by the caller; a result cut at ``ResultSetMaxRows`` is told only
+  by an ``X-SPARQL-MaxRows`` header; updates are not transactions and stay under 10 MB.
 - anything else: the W3C protocol as written (form POST, no union parameter).
 
 >>> RemoteStore.update_url_for("http://127.0.0.1:7878/query")
@@ -23,9 +25,19 @@ from dataclasses import dataclass
 
 import httpx
 
+from loader.remote.spelling import respell_ntriples, respell_xml
+
 QUERY_FORM = "application/x-www-form-urlencoded"
 RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A store's answer to a query: its body (respelled if need be) and its headers."""
+
+    content: bytes
+    headers: httpx.Headers
 
 
 class RemoteError(RuntimeError):
@@ -51,39 +63,31 @@ class Dialect:
     name: str
     union_parameter: str | None = None
     """URL parameter asking for the union of the named graphs as the default graph."""
-    union_is_default: bool = False
-    """Queries without ``FROM`` already range over every graph."""
-    excluded_graphs: tuple[str, ...] = ()
-    """Graphs of the store's own, kept out of every query by a pragma."""
-    exclude_pragma: str = ""
-    """Format of one exclusion pragma (``{graph}`` is the graph IRI)."""
+    system_graph_prefixes: tuple[str, ...] = ()
+    """Graphs of the store's own (never dropped by a full publication)."""
     results_format: str = RESULTS_XML
     """What SELECT/ASK answers are asked for in (before re-serialization)."""
     atomic_requests: bool = False
     """Each update request is one transaction (a whole publication can be one request)."""
+    max_request_bytes: int = 8 << 20
+    """Update text per request."""
     max_graphs_per_request: int = 5_000
     """Record graphs replaced per update request."""
     clear_default: bool = False
     """A full publication also clears the store's default graph (which the union includes)."""
-
-    def prologue(self) -> str:
-        """Pragmas put before a query (empty for stores that need none)."""
-        return "".join(self.exclude_pragma.format(graph=graph) + "\n"
-                       for graph in self.excluded_graphs)
+    respell: bool = False
+    """Typed literals come back in the store's own spelling (see :mod:`loader.remote.spelling`)."""
 
 
 OXIGRAPH = Dialect("oxigraph", union_parameter="union-default-graph", atomic_requests=True,
                    clear_default=True)
-VIRTUOSO_SYSTEM_GRAPHS = (
-    "http://www.openlinksw.com/schemas/virtrdf#",
-    "http://www.w3.org/ns/ldp#",
-    "http://www.w3.org/2002/07/owl#",
-    "http://localhost:8890/sparql",
-    "http://localhost:8890/DAV/",
-)
-VIRTUOSO = Dialect("virtuoso", union_is_default=True, excluded_graphs=VIRTUOSO_SYSTEM_GRAPHS,
-                   exclude_pragma="define input:default-graph-exclude <{graph}>",
-                   max_graphs_per_request=40)
+VIRTUOSO = Dialect("virtuoso", system_graph_prefixes=(
+    "http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
+    "http://localhost:8890/"), max_request_bytes=1 << 20, max_graphs_per_request=500,
+    respell=True)
+"""Virtuoso 7.2: updates over 10 MB are refused and parsing is slow (seconds per MB), so
+requests stay near 1 MB; a request is not a transaction (an operation failing while it runs
+leaves the earlier ones applied)."""
 GENERIC = Dialect("generic")
 
 
@@ -150,10 +154,11 @@ class RemoteStore:
 
     def query(self, text: str, *, accept: str, union: bool = True,
               default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
-              timeout: float | None = None) -> httpx.Response:
+              timeout: float | None = None) -> Reply:
         """Send a query; ``union``: the default graph is the union of the named graphs (when
-        no graph is named by the protocol's parameters or by the query's ``FROM``)."""
-        form: dict[str, str | list[str]] = {"query": self.dialect.prologue() + text}
+        no graph is named by the protocol's parameters or by the query's ``FROM``). SPARQL
+        XML and N-Triples answers come respelled where the dialect needs it."""
+        form: dict[str, str | list[str]] = {"query": text}
         if default_graphs:
             form["default-graph-uri"] = list(default_graphs)
         if named_graphs:
@@ -162,8 +167,16 @@ class RemoteStore:
         if union and not default_graphs and not named_graphs \
                 and self.dialect.union_parameter is not None:
             params = {self.dialect.union_parameter: "true"}
-        return self._send("POST", self.query_url, form, accept, timeout or self.timeout,
-                          params)
+        response = self._send("POST", self.query_url, form, accept, timeout or self.timeout,
+                              params)
+        content = response.content
+        if self.dialect.respell:
+            media_type = response.headers.get("content-type", "").split(";")[0].strip()
+            if media_type == RESULTS_XML:
+                content = respell_xml(content)
+            elif media_type in (N_TRIPLES, "text/plain", "text/ntriples"):
+                content = respell_ntriples(content)
+        return Reply(content, response.headers)
 
     def update(self, text: str, timeout: float | None = None) -> None:
         """Run a SPARQL 1.1 Update request."""

@@ -39,9 +39,6 @@ from loader.remote.client import RemoteStore
 from loader.remote.repo import GENERATION, MANIFEST, MARKER, MARKER_GRAPH, marker_generation
 from loader.repo import Snapshot
 
-MAX_REQUEST_BYTES = 8 << 20
-"""Update text per request (a batch closes early past this size)."""
-
 
 @dataclass(frozen=True, slots=True)
 class PushReport:
@@ -71,7 +68,8 @@ def _remote_graphs(store: RemoteStore) -> set[str]:
     graphs = {solution["g"].value for solution in solutions
               if isinstance(solution["g"], NamedNode)}
     graphs.discard(MARKER_GRAPH)
-    return graphs.difference(store.dialect.excluded_graphs)
+    return {graph for graph in graphs
+            if not graph.startswith(store.dialect.system_graph_prefixes)}
 
 
 def _replace_graph(snapshot: Snapshot, iri: str) -> str:
@@ -82,6 +80,8 @@ def _replace_graph(snapshot: Snapshot, iri: str) -> str:
     drop = f"DROP SILENT GRAPH {graph}"
     if not body:
         return drop
+    if "_:" in body:  # INSERT DATA may not hold blank nodes on every store (Virtuoso)
+        return f"{drop} ;\nINSERT {{ GRAPH {graph} {{\n{body}}} }} WHERE {{}}"
     return f"{drop} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
 
 
@@ -91,11 +91,12 @@ def _marker_update(generation: Generation) -> str:
             f"{MARKER} {GENERATION} {Literal(generation.id)} ; {MANIFEST} {manifest} }} }}")
 
 
-def _batches(operations: Iterable[str], max_operations: int) -> Iterator[list[str]]:
+def _batches(operations: Iterable[str], max_operations: int,
+             max_bytes: int) -> Iterator[list[str]]:
     batch: list[str] = []
     size = 0
     for operation in operations:
-        if batch and (len(batch) >= max_operations or size + len(operation) > MAX_REQUEST_BYTES):
+        if batch and (len(batch) >= max_operations or size + len(operation) > max_bytes):
             yield batch
             batch, size = [], 0
         batch.append(operation)
@@ -129,7 +130,8 @@ def push_generation(layout: StoreLayout, generation: Generation,
     operations = chain(clear, (f"DROP SILENT GRAPH {NamedNode(iri)}" for iri in gone),
                        (_replace_graph(snapshot, iri) for iri in sorted(changed)))
     marker = _marker_update(generation)
-    batches = _batches(operations, store.dialect.max_graphs_per_request)
+    batches = _batches(operations, store.dialect.max_graphs_per_request,
+                       store.dialect.max_request_bytes)
     first, second = next(batches, None), next(batches, None)
     atomic = store.dialect.atomic_requests and second is None
     if atomic:
