@@ -115,7 +115,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()
     app.state.feed_changes = FeedChanges()
-    app.state.search_indexes = SearchIndexes()
+    app.state.search_indexes = SearchIndexes(repo if isinstance(repo, RemoteRepo) else None)
     return app
 
 

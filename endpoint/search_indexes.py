@@ -18,7 +18,8 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from endpoint.search_engine import SearchIndex
-from loader.generations import Generation, StoreLayout
+from loader.generations import Generation, GraphEntry, StoreLayout
+from loader.remote.repo import RemoteRepo, RemoteView
 from loader.search_index import build_search_index, index_path
 
 LOGGER = logging.getLogger("ldcat.search")
@@ -29,19 +30,38 @@ class IndexPending(RuntimeError):
 
 
 class IndexUnavailable(LookupError):
-    """The generation has no local directory (a remote store): no index is kept for it."""
+    """The generation has no local directory and no remote store to build an index from."""
 
 
-def fallback_path(generation: Generation) -> Path:
-    """Where a server that cannot write beside the generation builds its index."""
-    digest = hashlib.blake2b(str(generation.path.resolve()).encode(), digest_size=8).hexdigest()
+def fallback_path(generation: Generation, origin: str | None = None) -> Path:
+    """Where a server that cannot write beside the generation builds its index (``origin``:
+    the remote store's URL, for an index built from one)."""
+    source = origin or str(generation.path.resolve())
+    digest = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
     return Path(tempfile.gettempdir()) / f"ldcat-search-{digest}-{generation.id}.sqlite"
 
 
-class SearchIndexes:
-    """The published generation's :class:`SearchIndex` (the previous one is dropped)."""
+def remote_graph_kinds(view: RemoteView, base_iri: str) -> dict[str, GraphEntry]:
+    """The record graphs of a remote store by kind, read from their IRIs
+    (``{base}/{kind}/{id}``; no content hashes are kept remotely)."""
+    entries: dict[str, GraphEntry] = {}
+    for iri in view.select_iris("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "g"):
+        if iri.startswith(base_iri + "/"):
+            kind = iri[len(base_iri) + 1:].split("/", 1)[0]
+            entries[iri] = GraphEntry(kind, 0)
+    return entries
 
-    def __init__(self) -> None:
+
+class SearchIndexes:
+    """The published generation's :class:`SearchIndex` (the previous one is dropped).
+
+    For an embedded generation the index is the file the load built beside it (or built
+    once here). In front of a remote store (``remote``), each server builds it once per
+    generation from the store, in a temporary file shared by the processes of the host.
+    """
+
+    def __init__(self, remote: RemoteRepo | None = None) -> None:
+        self.remote = remote
         self._lock = threading.Lock()
         self._current: tuple[str, SearchIndex] | None = None
         self._building: set[str] = set()
@@ -50,9 +70,9 @@ class SearchIndexes:
     def get(self, generation: Generation) -> SearchIndex:
         """The index of ``generation``; :class:`IndexPending` while it is being built,
         :class:`IndexUnavailable` for a generation read from a remote store."""
-        if not generation.path.is_dir():
-            raise IndexUnavailable("this endpoint reads a remote SPARQL store and keeps no "
-                                   "search index: use /sparql")
+        local = generation.path.is_dir()
+        if not local and self.remote is None:
+            raise IndexUnavailable(f"generation {generation.id} has no search index here")
         current = self._current
         if current is not None and current[0] == generation.id:
             return current[1]
@@ -60,7 +80,7 @@ class SearchIndexes:
             current = self._current
             if current is not None and current[0] == generation.id:
                 return current[1]
-            for path in (index_path(generation.path), fallback_path(generation)):
+            for path in self._paths(generation):
                 if path.exists():
                     index = SearchIndex(path)
                     self._current = (generation.id, index)
@@ -71,7 +91,15 @@ class SearchIndexes:
                                  name=f"search-index-{generation.id}").start()
         raise IndexPending(f"the search index of generation {generation.id} is being built")
 
+    def _paths(self, generation: Generation) -> list[Path]:
+        if self.remote is not None and not generation.path.is_dir():
+            return [fallback_path(generation, self.remote.store.query_url)]
+        return [index_path(generation.path), fallback_path(generation)]
+
     def _build(self, generation: Generation) -> None:
+        if self.remote is not None and not generation.path.is_dir():
+            self._build_remote(generation, self.remote)
+            return
         try:
             store = Store.read_only(str(generation.path))
             graphs = StoreLayout(generation.path.parent.parent).graphs(generation)
@@ -83,6 +111,20 @@ class SearchIndexes:
                                    graphs)
         except Exception as error:  # reported by the routes, retried by the next request
             LOGGER.exception("building the search index of %s failed", generation.id)
+            self.failures[generation.id] = str(error)
+        finally:
+            with self._lock:
+                self._building.discard(generation.id)
+
+    def _build_remote(self, generation: Generation, remote: RemoteRepo) -> None:
+        try:
+            view = RemoteView(remote.store, generation)
+            build_search_index(view, fallback_path(generation, remote.store.query_url),
+                               generation.base_iri,
+                               remote_graph_kinds(view, generation.base_iri))
+        except Exception as error:  # reported by the routes, retried by the next request
+            LOGGER.exception("building the search index of %s from %s failed", generation.id,
+                             remote.store.query_url)
             self.failures[generation.id] = str(error)
         finally:
             with self._lock:

@@ -25,12 +25,20 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, QuerySolutions
 from tqdm import tqdm
 
 from loader.generations import GraphEntry
+
+
+class Queryable(Protocol):
+    """What the index is extracted from: a pyoxigraph ``Store`` or a remote store's view
+    (SELECT answers as ``QuerySolutions``)."""
+
+    def query(self, query: str, /) -> Any:
+        """Run a SPARQL query."""
 
 SCHEMA_VERSION = "1"
 EXCERPT_CHARS = 280
@@ -120,7 +128,7 @@ class _Dataset:
     values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
-def _rows(store: Store, name: str, catalog: str = "",
+def _rows(store: Queryable, name: str, catalog: str = "",
           bar: tqdm[Any] | None = None) -> Iterator[tuple[str, str, Literal | NamedNode]]:
     """(subject IRI, value text, value term) of extraction query ``name``."""
     query = _PREFIXES + QUERIES[name]
@@ -142,7 +150,7 @@ def _prefer_french(current: str, value: Literal | NamedNode) -> bool:
     return not current or (isinstance(value, Literal) and value.language == "fr")
 
 
-def extract(store: Store, base_iri: str,
+def extract(store: Queryable, base_iri: str,
             bar: tqdm[Any] | None = None) -> dict[str, _Dataset]:
     """Every published dataset with the fields the index holds."""
     datasets: dict[str, _Dataset] = {}
@@ -203,7 +211,7 @@ class _FacetTable:
         return identifier
 
 
-def _pages(store: Store, base_iri: str, graphs: dict[str, GraphEntry],
+def _pages(store: Queryable, base_iri: str, graphs: dict[str, GraphEntry],
            bar: tqdm[Any] | None = None) -> list[tuple[str, str, str | None]]:
     modified: dict[str, str] = {}
     for iri, value, _ in _rows(store, "all_modified", bar=bar):
@@ -215,7 +223,7 @@ def _pages(store: Store, base_iri: str, graphs: dict[str, GraphEntry],
     return sorted((kind, iri[len(base_iri):], modified.get(iri)) for kind, iri in records)
 
 
-def build_search_index(store: Store, path: Path, base_iri: str,
+def build_search_index(store: Queryable, path: Path, base_iri: str,
                        graphs: dict[str, GraphEntry], progress: bool = False) -> None:
     """Write the search index of the generation in ``store`` to ``path``, atomically.
 
@@ -228,7 +236,7 @@ def build_search_index(store: Store, path: Path, base_iri: str,
         _build(store, path, base_iri, graphs, bar)
 
 
-def _build(store: Store, path: Path, base_iri: str, graphs: dict[str, GraphEntry],
+def _build(store: Queryable, path: Path, base_iri: str, graphs: dict[str, GraphEntry],
            bar: tqdm[Any]) -> None:
     datasets = sorted(extract(store, base_iri, bar).values(),
                       key=lambda item: (item.modified, item.iri), reverse=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
+import httpx2
 import pytest
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, RdfFormat, parse
 from starlette.testclient import TestClient
@@ -174,11 +175,31 @@ def test_record_pages_negotiate_and_revalidate(clients: tuple[TestClient, TestCl
 def test_routes_without_a_remote_counterpart_say_so(clients: tuple[TestClient, TestClient]
                                                     ) -> None:
     _, far = clients
-    for path in ("/feed", "/exports/", "/search?q=eau", "/sitemap.xml"):
+    for path in ("/feed", "/exports/"):
         answer = far.get(path)
         assert answer.status_code == 404, path
         assert answer.json()["message"], path
     assert far.get("/", headers={"accept": "text/html"}).status_code == 200
+
+
+def _ready(client: TestClient, path: str) -> httpx2.Response:
+    """``path`` once the server's search index is built (503 until then)."""
+    deadline = time.monotonic() + 60
+    while (answer := client.get(path)).status_code == 503:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.2)
+    return answer
+
+
+@pytest.mark.parametrize("path", ["/search.json?q=transport", "/search.json?q=eau&page=1",
+                                  "/search.json?format=csv", "/sitemap.xml",
+                                  "/sitemap-datasets-1.xml", "/sitemap-resources-1.xml"])
+def test_search_and_sitemaps_match_the_embedded_store(clients: tuple[TestClient, TestClient],
+                                                      path: str) -> None:
+    local, far = clients
+    expected, answer = _ready(local, path), _ready(far, path)
+    assert expected.status_code == answer.status_code == 200, answer.text
+    assert answer.content == expected.content
 
 
 @pytest.mark.parametrize("query", ["page=1&page_size=10", "page=2&page_size=10",

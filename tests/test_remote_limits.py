@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 from endpoint.app import create_app_for_backend
 from endpoint.settings import EndpointSettings
 from loader.generations import StoreLayout
-from loader.report import LoadReport
 from loader.remote.client import RemoteStore
 from loader.remote.publish import push_generation
+from loader.report import LoadReport
 from tests.conftest import BASE, require
 from tests.remote_stores import RemoteStore as StoreProcess
 from tests.remote_stores import oxigraph_command, oxigraph_store, virtuoso_store
