@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,27 +27,50 @@ from loader.generations import Generation
 from loader.repo import EmbeddedRepo
 from ontology.namespaces import PREFIXES
 
+GENERATION_FOLDER = re.compile(r"g[0-9]{6,}")
+
 
 def _dumps(request: Request) -> tuple[Path, Manifest, Generation] | Response:
     """The folder, manifest and generation of the newest dumps: the current generation's, or
     while ``ldcat export`` has not written those yet, the previous one's (labelled as such by
     the manifest and the ``ldcat-generation`` header), so /exports/ never goes missing while a
     new generation is published."""
-    repo = request.app.state.repo
-    generation = repo.generation()
+    generation = request.app.state.repo.generation()
     if generation is None:
         return error_response(503, "no_generation", "nothing has been published yet")
-    if not isinstance(repo, EmbeddedRepo):
-        return error_response(404, "no_exports", "this store serves no dumps")
-    candidates = [generation, *(older for older in reversed(repo.generations())
-                                if older.id < generation.id)]
-    for candidate in candidates:
-        folder = repo.layout.root / EXPORTS / candidate.id
-        manifest = read_manifest(folder)
-        if manifest is not None:
-            return folder, manifest, candidate
-    return error_response(404, "no_exports", "no dumps were written for the published "
-                                             "generation (run ldcat export)")
+    located = newest_dumps(request, generation)
+    if located is None:
+        return error_response(404, "no_exports", "no dumps were written for the published "
+                                                 "generation (run ldcat export)")
+    return located
+
+
+def exports_root(request: Request) -> Path | None:
+    """The folder holding one sub-folder of dumps per generation: the embedded store's
+    ``exports/``, or the one ``--exports`` names for an app in front of a remote store."""
+    repo = request.app.state.repo
+    if isinstance(repo, EmbeddedRepo):
+        return repo.layout.root / EXPORTS
+    configured: str | None = request.app.state.sparql.settings.exports_dir
+    return Path(configured) if configured else None
+
+
+def newest_dumps(request: Request, generation: Generation
+                 ) -> tuple[Path, Manifest, Generation] | None:
+    """The dumps of ``generation``, else of the newest earlier generation that has some."""
+    root = exports_root(request)
+    if root is None or not root.is_dir():
+        return None
+    earlier = sorted((folder.name for folder in root.iterdir()
+                      if GENERATION_FOLDER.fullmatch(folder.name)
+                      and folder.name < generation.id), reverse=True)
+    known = {older.id: older for older in request.app.state.repo.generations()}
+    for name in (generation.id, *earlier):
+        manifest = read_manifest(root / name)
+        if manifest is not None:  # a remote store knows only its current generation
+            dumped = known.get(name) or Generation(name, generation.path, generation.manifest)
+            return root / name, manifest, dumped
+    return None
 
 
 async def exports_index(request: Request) -> Response:

@@ -31,3 +31,6 @@ class EndpointSettings:
     """Endpoints that ``SERVICE`` may call; empty: every ``SERVICE`` is refused."""
     log_client_ip: bool = False
     """Write the client address into the query log (off by default)."""
+    exports_dir: str | None = None
+    """Where ``/exports/`` finds dumps (``{dir}/{generation}/``), for an app without a local
+    store; by default ``STORE/exports`` of the embedded store."""

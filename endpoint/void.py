@@ -8,11 +8,10 @@ from starlette.responses import Response
 
 from endpoint.descriptions import PREFIXES, void_description
 from endpoint.errors import error_response
+from endpoint.exports_route import exports_root
 from endpoint.generation_header import GENERATION_HEADER
 from endpoint.query_formats import RDF_FORMATS, by_name, negotiate
 from exports.manifest import read_manifest
-from exports.service import EXPORTS
-from loader.repo import EmbeddedRepo
 
 
 async def void(request: Request) -> Response:
@@ -26,12 +25,10 @@ async def void(request: Request) -> Response:
     if answer_format is None:
         return error_response(400, "bad_format", f"format={requested!r} is not an RDF format "
                               "ldcat writes (ttl, nt, rdf, jsonld, trig, nq, n3)")
-    repo = request.app.state.repo
-    dumps: list[str] = []
-    if isinstance(repo, EmbeddedRepo):
-        manifest = read_manifest(repo.layout.root / EXPORTS / generation.id)
-        dumps = [f"{generation.base_iri}/exports/{entry.file}"
-                 for entry in (manifest.files if manifest else [])]
+    root = exports_root(request)
+    manifest = read_manifest(root / generation.id) if root is not None else None
+    dumps = [f"{generation.base_iri}/exports/{entry.file}"
+             for entry in (manifest.files if manifest else [])]
     body = serialize(void_description(generation, tuple(dumps)),
                      format=getattr(RdfFormat, answer_format.oxigraph), prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type,

@@ -121,6 +121,9 @@ def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
                              "(default 30)")
     parser.add_argument("--log-client-ip", action="store_true",
                         help="write client addresses into the query log (off by default)")
+    parser.add_argument("--exports", type=Path, metavar="DIR",
+                        help="where /exports/ finds dumps (DIR/GENERATION/, as ldcat export "
+                             "writes them under STORE/exports): for --backend")
 
 
 def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
@@ -133,7 +136,8 @@ def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
                             query_workers=args.query_workers,
                             per_client=args.per_client, cache_bytes=max(args.cache_mb, 0) << 20,
                             allowed_services=frozenset(args.allow_service),
-                            log_client_ip=args.log_client_ip)
+                            log_client_ip=args.log_client_ip,
+                            exports_dir=str(args.exports.resolve()) if args.exports else None)
 
 
 def _print_issues(report_issues: list[object], limit: int = 20) -> None:

@@ -319,3 +319,26 @@ def test_a_failed_publication_leaves_the_marker(published: Path, remote: StorePr
         assert RemoteRepo(store).record_graph(f"{BASE}/datasets/remote-new-1")
     finally:
         store.close()
+
+
+def test_dumps_are_served_from_an_exports_folder(published: Path, remote: StoreProcess) -> None:
+    from endpoint.settings import EndpointSettings
+
+    assert cli(["export", "--store", str(published), "--format", "nt"]) == 0
+    folder = published / "exports"
+    embedded = create_app_for_store(published)
+    backed = create_app_for_backend(remote.query_url, remote.update_url,
+                                    EndpointSettings(exports_dir=str(folder)))
+    with TestClient(embedded, base_url=BASE) as local, TestClient(backed, base_url=BASE) as far:
+        manifest = far.get("/exports/", headers={"accept": "application/json"})
+        assert manifest.status_code == 200, manifest.text
+        assert manifest.json() == local.get("/exports/",
+                                            headers={"accept": "application/json"}).json()
+        name = manifest.json()["files"][0]["file"]
+        whole = far.get(f"/exports/{name}")
+        assert whole.content == local.get(f"/exports/{name}").content
+        part = far.get(f"/exports/{name}", headers={"range": "bytes=10-19"})
+        assert part.status_code == 206
+        assert part.content == whole.content[10:20]
+        void = far.get("/-/void", headers={"accept": "application/n-triples"})
+        assert f"{BASE}/exports/{name}".encode() in void.content
