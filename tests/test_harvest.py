@@ -32,7 +32,7 @@ from loader.readers.dcat_rdf import Harvest, parse_page, read_url
 from loader.readers.dcat_records import cut_records
 from loader.record_text import RecordText
 from loader.report import SourceError
-from tests.sparql_support import running_server
+from tests.sparql_support import open_client, running_server
 
 TITLE_ONLY = """\
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -443,6 +443,34 @@ def test_local_file_with_csv_sources_through_the_cli(tmp_path: Path, shapes: Pat
     graph = NamedNode("http://portal.example/d/1")
     published = Store.read_only(str(generation.path))
     assert len(list(published.quads_for_pattern(None, None, None, graph))) == len(expected)
+
+
+def test_the_provenance_graph_dereferences(tmp_path: Path, shapes: Path) -> None:
+    """``/sources/{key}`` is served like any record: negotiated formats, alternates, ETag and
+    304, an HTML page listing the records taken; an unknown key is 404."""
+    catalogue = write_tree(tmp_path / "files") / "page1.ttl"
+    store = tmp_path / "store"
+    load([str(catalogue)], store, options(shapes))
+    iri = source_graph(DEFAULT_BASE, str(catalogue))
+    path = iri.removeprefix(DEFAULT_BASE)
+    with open_client(store, query_workers=1) as http:
+        turtle = http.get(path, headers={"accept": "text/turtle"})
+        assert turtle.status_code == 200
+        assert turtle.headers["content-type"].startswith("text/turtle")
+        assert "accept" in turtle.headers["vary"].lower()
+        assert f'<{path}.jsonld>; rel="alternate"' in turtle.headers["link"]
+        served = rdflib.Graph().parse(data=turtle.text, format="turtle")
+        assert isomorphic(served, record_graph(store, iri))
+        assert http.get(path, headers={"accept": "text/turtle", "if-none-match":
+                                       turtle.headers["etag"]}).status_code == 304
+        document = http.get(f"{path}.jsonld").json()
+        assert document["id"] == iri  # ldcat's context aliases @id
+        page = http.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<a href="http://portal.example/d/1">One</a>' in page.text
+        assert "page1.ttl" in page.text
+        assert http.get("/sources/0123456789abcdef").status_code == 404
 
 
 # ------------------------------------------------------------------ (e) garbage
