@@ -473,6 +473,21 @@ def test_the_provenance_graph_dereferences(tmp_path: Path, shapes: Path) -> None
         assert http.get("/sources/0123456789abcdef").status_code == 404
 
 
+def test_the_sitemap_lists_only_pages_under_the_base(tmp_path: Path, shapes: Path) -> None:
+    """Harvested records keep their source's IRIs: the sitemap does not list them (as paths
+    cut from those IRIs, which would not resolve here)."""
+    store = tmp_path / "store"
+    load([str(write_tree(tmp_path / "files") / "page1.ttl")], store, options(shapes))
+    with open_client(store, query_workers=1) as http:
+        index = http.get("/sitemap.xml").text
+        locations = [location for file in re.findall(r"<loc>([^<]+)</loc>", index)
+                     for location in re.findall(r"<loc>([^<]+)</loc>", http.get(
+                         file.removeprefix(DEFAULT_BASE)).text)]
+    assert f"{DEFAULT_BASE}/themes/transport" in locations
+    assert not [location for location in locations if "/d/" in location
+                or location.endswith("/org")]
+
+
 # ------------------------------------------------------------------ (e) garbage
 
 def test_garbage_page_fails_the_load_and_keeps_the_published_generation(
