@@ -28,6 +28,7 @@ RECORD_PATHS = {
     "reuses": ("id", "A reuse of datasets"),
     "dataservices": ("id", "A data service (API)"),
     "themes": ("slug", "A thematic catalogue"),
+    "sources": ("key", "The provenance of a harvested source: its pages and the records taken"),
 }
 """Record kinds (``/{kind}/{identifier}`` in the app) and their path parameter."""
 

@@ -39,6 +39,7 @@ from ontology.namespaces import (
     FOAF,
     IANA_MEDIA_TYPES,
     LDC,
+    PROV,
     RDFS,
     SKOS,
 )
@@ -155,16 +156,20 @@ class PageBuilder:
                 result[key] = moment.strftime("%d/%m/%Y")
         return result
 
-    def paged(self, iris: list[str]) -> tuple[list[Link], dict[str, Any]]:
-        """One page of record links sorted by name, and the pager's numbers."""
+    def page_number(self, total: int) -> tuple[int, int]:
+        """The page the request asks for (clamped) and the number of pages of ``total``."""
         try:
             page = max(1, int(self.params.get("page", "1")))
         except ValueError:
             page = 1
+        pages = max(1, -(-total // PAGE_SIZE))
+        return min(page, pages), pages
+
+    def paged(self, iris: list[str]) -> tuple[list[Link], dict[str, Any]]:
+        """One page of record links sorted by name, and the pager's numbers."""
         links = sorted((self.record_link(iri) for iri in set(iris)),  # href breaks ties: the
                        key=lambda link: (link.label.casefold(), link.href))  # same page anywhere
-        pages = max(1, -(-len(links) // PAGE_SIZE))
-        page = min(page, pages)
+        page, pages = self.page_number(len(links))
         window = links[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         return window, {"page": page, "pages": pages, "total": len(links)}
 
@@ -291,6 +296,30 @@ class PageBuilder:
                              for page in self.facts.iris(self.iri, FOAF.homepage)],
                 "datasets": window, "pager": pager}
 
+    def source(self) -> dict[str, Any]:
+        """A harvest's provenance graph: where from, the pages read, the records taken (in IRI
+        order, named from the store: a harvest can take thousands, only a page is looked up).
+        Records keep their source's IRIs, so their links lead to the source."""
+        facts, iri = self.facts, self.iri
+        members = sorted(set(facts.iris(iri, PROV.hadMember)))
+        page, pages = self.page_number(len(members))
+        window = members[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        derived = facts.iris(iri, PROV.wasDerivedFrom)
+        return {"file": facts.text(iri, DCT.source),
+                "pages": [self.external(url) for url in derived[:PAGE_SIZE]],
+                "page_count": len(derived),
+                "records": [Link(self.stored_name(member) or member, safe_href(member))
+                            for member in window],
+                "pager": {"page": page, "pages": pages, "total": len(members)}}
+
+    def stored_name(self, iri: str) -> str:
+        """The title or name the store gives ``iri`` (any IRI, not only this base's)."""
+        for predicate in _NAME_PREDICATES:
+            for triple in self.repo.match(NamedNode(iri), NamedNode(predicate), None):
+                if isinstance(triple.object, Literal):
+                    return triple.object.value
+        return ""
+
     def resource(self) -> dict[str, Any]:
         datasets = [triple.subject.value for triple in self.repo.match(
             None, NamedNode(DCAT.distribution), NamedNode(self.iri))
@@ -308,6 +337,7 @@ TEMPLATES = {
     "dataservices": ("dataservice.html", PageBuilder.dataservice),
     "themes": ("theme.html", PageBuilder.theme),
     "resources": ("resource.html", PageBuilder.resource),
+    "sources": ("source.html", PageBuilder.source),
 }
 
 

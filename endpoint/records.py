@@ -1,5 +1,6 @@
 """Record routes: ``/datasets/{id}``, ``/resources/{id}``, ``/organizations/{id}``,
-``/users/{id}``, ``/reuses/{id}``, ``/dataservices/{id}``, ``/themes/{slug}``.
+``/users/{id}``, ``/reuses/{id}``, ``/dataservices/{id}``, ``/themes/{slug}``, and
+``/sources/{key}`` (the provenance graph of a harvested source, ``ldcat load URL|FILE``).
 
 One IRI, every representation (:mod:`endpoint.record_negotiation`), with ``Vary``, ``Link``
 (every alternate), ``Content-Profile``, ``ETag`` and ``Last-Modified`` (304 on a match).
@@ -38,7 +39,7 @@ from loader.mapping.iris import path_segment
 from loader.repo import NoGeneration, Repo
 
 RECORD_KINDS = ("datasets", "resources", "organizations", "users", "reuses", "dataservices",
-                "themes")
+                "themes", "sources")
 SLUG_KINDS = frozenset({"datasets", "organizations", "reuses", "dataservices"})
 VARY = "Accept, Accept-Profile"
 CACHE_CONTROL = "public, max-age=60"

@@ -6,6 +6,9 @@ of its snapshot exactly once. Each page is a ``dcat:Catalog`` with a Hydra
 ``PartialCollectionView`` (``first``, ``previous``, ``next``, ``last``, ``totalItems``); links
 are absolute, built from the generation's public base IRI, never from the request.
 
+A page also carries the graphs of its catalogue tree (the root catalogue and its thematic
+parts) and of the agents its datasets name (publishers, creators), so that each page is a
+complete DCAT-AP description a harvester can take as it is (:mod:`exports.page_context`).
 In N-Quads and TriG, each record's triples sit in the record's own graph (the Hydra view in
 the default graph), as in the store; the other formats carry their union.
 
@@ -34,6 +37,7 @@ from pyoxigraph import (
     Variable,
 )
 
+from exports.page_context import page_context, read_records
 from loader.generations import Generation
 from loader.mapping.iris import path_segment
 from loader.remote.repo import RemoteView
@@ -196,7 +200,7 @@ class StorePages:
         return store_datasets(self.snapshot.store, base_iri, filters)
 
     def records_quads(self, iris: list[str]) -> list[Quad]:
-        return [quad for iri in iris for quad in self.snapshot.record_quads(iri)]
+        return read_records(self.snapshot, iris)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +274,9 @@ def page_iri(base_iri: str, generation_id: str, request: PageRequest, page: int,
 def build_page(snapshot: PageSource, request: PageRequest, index: CatalogIndex,
                path: str = ROOT) -> CatalogPage:
     """One page of the catalogue at ``path`` (the root one, or a thematic one whose slug is
-    ``request.filters.theme``): its own graph, the page's dataset graphs, the Hydra view."""
+    ``request.filters.theme``): its own graph, the graphs of the catalogues it is part of and
+    of their parts, the page's dataset graphs, the graphs of the agents these name, the Hydra
+    view."""
     generation_id, base_iri = snapshot.generation.id, snapshot.generation.base_iri
     datasets = index.datasets(snapshot, generation_id, base_iri, request.filters)
     last = max(1, -(-len(datasets) // request.page_size))
@@ -279,6 +285,7 @@ def build_page(snapshot: PageSource, request: PageRequest, index: CatalogIndex,
     start = (request.page - 1) * request.page_size
     graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
     quads = snapshot.records_quads(graphs)
+    quads += page_context(snapshot.records_quads, quads, graphs[0], set(graphs))
     triples = [quad.triple for quad in quads]
     catalog = NamedNode(f"{base_iri}{path}")
 

@@ -43,7 +43,8 @@ BATCH = 20_000
 PROFILES = ("dcat-ap-3", "dcat-ap-2.1.1", "hvd")
 """``dcat-ap-3``: the catalogue as published; ``dcat-ap-2.1.1``: down-converted for harvesters
 that ingest 2.1.1 (:mod:`exports.dcat_ap2`); ``hvd``: the high-value datasets only, with their
-distributions, the data services declared HVD, the root catalogue and the agents they name.
+distributions, the data services declared HVD, the root catalogue with its parts and the
+agents they name.
 Each thematic catalogue has one more, ``theme-{slug}`` (:func:`theme_profile`)."""
 
 THEME_PROFILE = "theme-"
@@ -227,11 +228,15 @@ def _selected_graphs(store: Store, query: str) -> list[NamedNode]:
 
 def hvd_graphs(store: Store) -> list[NamedNode]:
     """The record graphs of the HVD catalogue: HVD datasets (with their distributions) and
-    data services, the root catalogue, and the agents these name."""
+    data services, the root catalogue with its parts (the root names them: ``dct:hasPart``
+    needs them typed), and the agents these name."""
     query = f"""SELECT DISTINCT ?g WHERE {{
       {{ GRAPH ?g {{ ?g <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> }} }}
       UNION {{ GRAPH ?g {{ ?g a <{DCAT.Catalog}> }}
                FILTER NOT EXISTS {{ GRAPH ?g {{ ?g <{DCT.isPartOf}> ?parent }} }} }}
+      UNION {{ GRAPH ?root {{ ?root a <{DCAT.Catalog}> ; <{DCT.hasPart}> ?g }}
+               FILTER NOT EXISTS {{ GRAPH ?root {{ ?root <{DCT.isPartOf}> ?parent }} }}
+               GRAPH ?g {{ ?g a <{DCAT.Catalog}> }} }}
       UNION {{ GRAPH ?r {{ ?r <{DCATAP.applicableLegislation}> <{HVD_LEGISLATION}> .
                           ?r <{DCT.publisher}>|<{DCT.creator}> ?g }}
                GRAPH ?g {{ ?g ?p ?o }} }}

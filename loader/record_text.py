@@ -27,6 +27,8 @@ The text holds exactly what was mapped, declared datatypes included (the store n
 ['1']
 >>> text.quads("http://e/other")
 []
+>>> text.nquads_of(["http://e/other", "http://e/g"]).count(b"\\n")
+1
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from pyoxigraph import Quad, RdfFormat, parse
 INDEX = "index.sqlite"
 APPEND_BYTES = 256 << 20
 """An in-process text file is closed and a new one started past this size."""
+BATCH_IRIS = 500
+"""IRIs per index query of :meth:`RecordText.nquads_of` (under SQLite's parameter limit)."""
 
 
 def _pack(extents: array[int]) -> bytes:
@@ -212,6 +216,24 @@ class RecordText:
             return None
         return b"".join(os.pread(self._descriptors[extents[i]], extents[i + 2], extents[i + 1])
                         for i in range(0, len(extents), 3))
+
+    def nquads_of(self, graphs: Iterable[str]) -> bytes:
+        """The N-Quads of every record among ``graphs``, concatenated in IRI order: one
+        index query per :data:`BATCH_IRIS` IRIs (IRIs that are no record are skipped)."""
+        wanted = sorted(set(graphs))
+        found: list[tuple[str, bytes]] = []
+        for start in range(0, len(wanted), BATCH_IRIS):
+            chunk = wanted[start:start + BATCH_IRIS]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                found += self._connection.execute(
+                    f"SELECT iri, extents FROM graphs WHERE iri IN ({marks})", chunk).fetchall()
+        parts: list[bytes] = []
+        for _, blob in sorted(found):
+            extents = _unpack(blob)
+            parts += [os.pread(self._descriptors[extents[i]], extents[i + 2], extents[i + 1])
+                      for i in range(0, len(extents), 3)]
+        return b"".join(parts)
 
     def quads(self, graph: str) -> list[Quad]:
         """The quads of record ``graph`` (empty if it is not a record)."""

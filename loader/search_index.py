@@ -217,7 +217,9 @@ def _pages(store: Queryable, base_iri: str, graphs: dict[str, GraphEntry],
     for iri, value, _ in _rows(store, "all_modified", bar=bar):
         if iri.startswith(base_iri + "/"):
             modified[iri] = max(modified.get(iri, ""), value)
-    records = [(entry.kind, iri) for iri, entry in graphs.items() if entry.kind in SITEMAP_KINDS]
+    records = [(entry.kind, iri) for iri, entry in graphs.items()
+               if entry.kind in SITEMAP_KINDS and iri.startswith(base_iri + "/")]
+    # harvested records keep their source's IRIs: their pages are the source's, not ours
     records += [("resources", iri) for iri, _, _ in _rows(store, "distributions", bar=bar)
                 if iri.startswith(base_iri + "/resources/")]
     return sorted((kind, iri[len(base_iri):], modified.get(iri)) for kind, iri in records)

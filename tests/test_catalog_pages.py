@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 from starlette.testclient import TestClient
 
 from loader.generations import StoreLayout
 from loader.load import LoadOptions, load
+from loader.repo import EmbeddedRepo
 from loader.report import LoadReport
-from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, HYDRA, RDF
-from tests.conftest import BASE
+from ontology.namespaces import DCAT, DCATAP, DCT, FOAF, HVD_LEGISLATION, HYDRA, RDF
+from shapes.service import ValidationRequest, validate_file
+from tests.conftest import BASE, DCAT_AP, requires_shared
 from tests.sparql_support import open_client
 
 
@@ -214,3 +216,45 @@ def test_a_thematic_catalogue_is_paged_too(http: TestClient, demo: Store) -> Non
     assert "PartialCollectionView" not in record.text
     assert http.get("/themes/no-such-theme?page=1").status_code == 404
     assert http.get(f"/themes/{themes[0].rsplit('/', 1)[1]}?page=0").status_code == 400
+
+
+def test_a_page_carries_its_catalogue_tree_and_the_agents_its_datasets_name(
+        http: TestClient, demo_store: tuple[Path, LoadReport]) -> None:
+    """Besides its datasets, a page holds exactly: the catalogue's graph, its thematic parts'
+    graphs, and the graph of each publisher of its datasets, once each, as published."""
+    response = http.get("/catalog?page=2&page_size=10",
+                        headers={"accept": "application/n-quads"})
+    assert response.status_code == 200
+    quads = list(parse(response.content, format=RdfFormat.N_QUADS))
+    datasets = {q.subject for q in quads if q.predicate == NamedNode(RDF.type)
+                and q.object == NamedNode(DCAT.Dataset)}
+    assert len(datasets) == 10
+    publishers = {q.object for q in quads if q.predicate == NamedNode(DCT.publisher)
+                  and q.subject in datasets}
+    root = NamedNode(f"{BASE}/catalog")
+    parts = {q.object for q in quads if q.subject == root and q.predicate == NamedNode(
+        DCT.hasPart)}
+    assert parts
+    assert publishers
+    graphs = {q.graph_name for q in quads if isinstance(q.graph_name, NamedNode)}
+    assert graphs == {root, *parts, *datasets, *publishers}
+    repo = EmbeddedRepo(demo_store[0])
+    for graph in graphs:
+        on_page = {q for q in quads if q.graph_name == graph}
+        assert on_page == set(repo.record_graph(graph.value)), graph
+    assert all(Quad(agent, NamedNode(RDF.type), NamedNode(FOAF.Agent), agent) in quads
+               for agent in publishers)
+
+
+@pytest.mark.parametrize("page", ["/catalog.ttl?page=2&page_size=20",
+                                  "/themes/transport.ttl?page=1&page_size=20"])
+def test_a_page_alone_passes_the_official_shapes(http: TestClient, tmp_path: Path,
+                                                 page: str) -> None:
+    """What a harvester cuts a dataset from: one Turtle page of the root catalogue or of a
+    thematic one, validated by itself (the EU vocabularies as background): zero Violations."""
+    requires_shared(DCAT_AP / "vocabularies")
+    path = tmp_path / "page.ttl"
+    path.write_bytes(http.get(page).content)
+    report = validate_file(path, ValidationRequest(shapes="official-3.0.1"))
+    assert report.checks > 0
+    assert report.conforms, report.to_text(limit=50)

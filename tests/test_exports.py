@@ -155,7 +155,7 @@ def test_export_cli(exported: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("profile", "shape_set"), [
     ("dcat-ap-3", "official-3.0.1"), ("dcat-ap-2.1.1", "official-2.1.1"), ("hvd", "hvd"),
-    ("theme-transport", "official-3.0.1")])
+    ("hvd", "official-3.0.1"), ("theme-transport", "official-3.0.1")])
 def test_each_profile_passes_its_official_shapes(exported: Path, profile: str,
                                                  shape_set: str, tmp_path: Path) -> None:
     """Zero Violations on ldcat's nodes; the formats of one profile hold the same graph."""

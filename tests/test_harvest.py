@@ -11,13 +11,14 @@ import socket
 import socketserver
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, serialize
 from rdflib.compare import isomorphic
 
 from endpoint.app import create_app_for_store
@@ -27,10 +28,11 @@ from loader.gate import GateOptions
 from loader.generations import Generation, StoreLayout
 from loader.load import LoadOptions, load
 from loader.mapping.provenance import source_graph
-from loader.readers.dcat_rdf import Harvest, read_url
+from loader.readers.dcat_rdf import Harvest, parse_page, read_url
+from loader.readers.dcat_records import cut_records
 from loader.record_text import RecordText
 from loader.report import SourceError
-from tests.sparql_support import running_server
+from tests.sparql_support import open_client, running_server
 
 TITLE_ONLY = """\
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -150,28 +152,47 @@ def record_graph(store: Path, iri: str) -> rdflib.Graph:
 
 # ------------------------------------------------------------------ (a) ldcat -> ldcat
 
-def test_ldcat_to_ldcat_gives_isomorphic_record_graphs(tmp_path: Path, shapes: Path) -> None:
+PUBLISHER = rdflib.URIRef("http://purl.org/dc/terms/publisher")
+
+
+def test_ldcat_to_ldcat_passes_the_default_gate_with_isomorphic_record_graphs(
+        tmp_path: Path, shapes: Path) -> None:
+    """Harvested under ldcat's default gate (ldcat's shapes, invalid records rejected): every
+    dataset and the agents its publisher links name come back, none rejected, isomorphic."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     store_a, store_b = tmp_path / "a", tmp_path / "b"
     load(demo_sources(), store_a, options(shapes, base))
     graphs_a = StoreLayout(store_a).graphs(current(store_a))
     datasets = sorted(iri for iri, entry in graphs_a.items() if entry.kind == "datasets")
+    published = {iri: record_graph(store_a, iri) for iri in [*datasets, f"{base}/catalog"]}
+    agents = sorted({str(agent) for iri in datasets
+                     for agent in published[iri].objects(rdflib.URIRef(iri), PUBLISHER)})
+    assert agents
+    assert all(graphs_a[agent].kind in ("organizations", "users") for agent in agents)
+    published.update({agent: record_graph(store_a, agent) for agent in agents})
     url = f"{base}/catalog?page_size=10"
     with uvicorn_on(store_a, port):
-        report = load([url], store_b, options(shapes))
+        report = load([url], store_b, LoadOptions(workers=1))
         first_index = StoreLayout(store_b).graphs(current(store_b))
         again = load([url], store_b, options(shapes))
         flat = load([f"{base}/catalog?page_size=100&_mediatype=ttl"], tmp_path / "c",
-                    options(shapes))
+                    LoadOptions(workers=1))
+    for gated in (report, flat):
+        assert gated.validation["on_invalid"] == "reject"
+        assert gated.validation["counts"].get("Violation", 0) == 0, gated.issues
+        assert gated.validation["records_left_out"] == 0
+        assert not gated.rejected
     (harvest,) = report.harvests
     assert len(harvest["pages"]) == -(-len(datasets) // 10) > 1
-    assert harvest["records"] == {"datasets": len(datasets)}
+    kinds = Counter(graphs_a[agent].kind for agent in agents)
+    assert harvest["records"] == {"datasets": len(datasets), **kinds}
+    assert not [note for note in harvest["notes"] if "met again" in note]
     graphs_b = StoreLayout(store_b).graphs(current(store_b))
-    assert sorted(iri for iri, entry in graphs_b.items() if entry.kind == "datasets") == datasets
-    for iri in datasets:
-        a, b = record_graph(store_a, iri), record_graph(store_b, iri)
-        assert len(a) > 5, iri
+    for iri in [*datasets, *agents]:
+        assert graphs_b[iri].kind == graphs_a[iri].kind, iri
+        a, b = published[iri], record_graph(store_b, iri)
+        assert len(a) >= 3, iri
         assert isomorphic(a, b), iri
     # provenance: one graph for the source, kind "sources", listing every record and page
     provenance = source_graph(DEFAULT_BASE, url)
@@ -179,7 +200,7 @@ def test_ldcat_to_ldcat_gives_isomorphic_record_graphs(tmp_path: Path, shapes: P
     prov = record_graph(store_b, provenance)
     members = {str(o) for o in prov.objects(rdflib.URIRef(provenance),
                                             rdflib.URIRef("http://www.w3.org/ns/prov#hadMember"))}
-    assert members == set(datasets)
+    assert members == {*datasets, *agents}
     derived = set(prov.objects(rdflib.URIRef(provenance),
                                rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
     assert derived == {rdflib.URIRef(page) for page in harvest["pages"]}
@@ -187,21 +208,27 @@ def test_ldcat_to_ldcat_gives_isomorphic_record_graphs(tmp_path: Path, shapes: P
     # a second snapshot of the same source: same graphs, same hashes
     assert again.generation != report.generation
     assert graphs_b == first_index
-    # Turtle has no graphs: the records are cut from the page's union, and get back every
-    # triple of ldcat's graphs plus, legitimately, typing stubs of IRIs they link that the
-    # page types elsewhere: vocabulary terms ldcat declares once in its catalogue graph
-    # (<.../language/FRA> a dct:LinguisticSystem), an organisation another dataset's contact
-    # types (<org> a rdfs:Resource)
-    assert flat.harvests[0]["records"] == {"datasets": len(datasets)}
-    published = {iri: record_graph(store_a, iri) for iri in [*datasets, f"{base}/catalog"]}
+    # Turtle has no graphs: the records are cut from the page's union. Together they hold
+    # every triple of ldcat's graphs; a triple a dataset's graph says about an agent
+    # (<organisation> a rdfs:Resource, for a high-value dataset's contact) goes to the
+    # agent's record; and a record gets, legitimately, typing stubs of the IRIs it links that
+    # the page types elsewhere: vocabulary terms ldcat declares once in its catalogue graph
+    # (<.../language/FRA> a dct:LinguisticSystem)
+    assert flat.harvests[0]["records"] == harvest["records"]
     typings = {t for graph in published.values() for t in graph.triples((None, rdflib.RDF.type,
                                                                           None))}
-    for iri in datasets:
-        a, c = published[iri], record_graph(tmp_path / "c", iri)
-        assert not set(a) - set(c), iri
+    cut = {iri: record_graph(tmp_path / "c", iri) for iri in [*datasets, *agents]}
+    moved: set[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]] = set()
+    for iri in [*datasets, *agents]:
+        a, c = published[iri], cut[iri]
+        missing = set(a) - set(c)
+        assert {s for s, _, _ in missing} <= {rdflib.URIRef(agent) for agent in agents}, iri
+        moved |= missing
         extra = set(c) - set(a)
         assert extra <= typings, iri
-        assert {s for s, _, _ in extra} <= set(c.objects()), iri
+        if iri in datasets:
+            assert {s for s, _, _ in extra} <= set(c.objects()), iri
+    assert all(triple in cut[str(triple[0])] for triple in moved)
 
 
 # ------------------------------------------------------------------ (b) static paged files
@@ -228,9 +255,10 @@ PAGE_1 = """\
 """
 PAGE_2 = """{
   "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-               "hydra": "http://www.w3.org/ns/hydra/core#"},
+               "hydra": "http://www.w3.org/ns/hydra/core#", "foaf": "http://xmlns.com/foaf/0.1/"},
   "@graph": [
     {"@id": "page2.jsonld", "hydra:nextPage": {"@id": "page3.trig"}},
+    {"@id": "http://portal.example/org", "@type": "foaf:Organization", "foaf:name": "Org"},
     {"@id": "http://portal.example/d/3", "@type": "dcat:Dataset", "dct:title": "Three"},
     {"@id": "http://portal.example/d/2", "@type": "dcat:Dataset", "dct:title": "Two again"}
   ]
@@ -277,9 +305,10 @@ def test_static_tree_of_paged_files(tmp_path: Path, shapes: Path) -> None:
     (harvest,) = report.harvests
     assert harvest["pages"] == [f"{site}/page1.ttl", f"{site}/page2.jsonld",
                                 f"{site}/page3.trig"]
-    assert harvest["records"] == {"datasets": 3, "dataservices": 1}
+    assert harvest["records"] == {"datasets": 3, "dataservices": 1, "organizations": 1}
     notes = "\n".join(harvest["notes"])
     assert "record http://portal.example/d/2 met again" in notes  # reported, kept once
+    assert "http://portal.example/org met again" not in notes  # the same agent again
     assert "blank node" in notes
     assert "next link back to" in notes  # page 3 -> page 1: the loop guard ends the walk
     store = tmp_path / "store"
@@ -288,11 +317,57 @@ def test_static_tree_of_paged_files(tmp_path: Path, shapes: Path) -> None:
     two = record_graph(store, "http://portal.example/d/2")
     assert {str(title) for title in two.objects(None, rdflib.URIRef(
         "http://purl.org/dc/terms/title"))} == {"Two"}
+    organization = record_graph(store, "http://portal.example/org")
+    assert {(str(p), str(o)) for _, p, o in organization} == {
+        (str(rdflib.RDF.type), "http://xmlns.com/foaf/0.1/Organization"),
+        ("http://xmlns.com/foaf/0.1/name", "Org")}
     service = record_graph(store, "http://portal.example/s/1")  # as the TriG page's graph
     assert len(service) == 4
     assert "not taken" not in service.serialize(format="nt")
     graphs = StoreLayout(store).graphs(current(store))
     assert graphs["http://portal.example/s/1"].kind == "dataservices"
+    assert graphs["http://portal.example/org"].kind == "organizations"
+
+
+AGENTS_PAGE = """\
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<http://p.example/catalog> a dcat:Catalog ; dct:publisher <http://p.example/catalog#publisher>,
+        <http://p.example/org> ;
+    dcat:dataset <http://p.example/d/1>, <http://p.example/d/2> .
+<http://p.example/catalog#publisher> a foaf:Agent ; foaf:name "The portal" .
+<http://p.example/org> a foaf:Organization, foaf:Agent ; foaf:name "Org" .
+<http://p.example/people/ann> a foaf:Person, foaf:Agent ; foaf:name "Ann" .
+<http://p.example/desk> a vcard:Kind ; vcard:fn "Desk" .
+<http://p.example/d/1> a dcat:Dataset ; dct:publisher <http://p.example/org> ;
+    dct:creator [ a foaf:Organization ; foaf:name "A lab" ] ;
+    dcat:contactPoint <http://p.example/desk> .
+<http://p.example/d/2> a dcat:Dataset ; dct:creator <http://p.example/people/ann> ;
+    dcat:contactPoint <http://p.example/desk> .
+"""
+
+
+def test_agents_are_records_and_contact_points_belong_to_each_record() -> None:
+    """An agent with an IRI is a record of its own (organisation or user); one without an IRI,
+    a shared contact point and the catalogue's ``#publisher`` belong to what names them."""
+    quads = parse_page(AGENTS_PAGE.encode(), RdfFormat.TURTLE, "http://p.example/", "page")
+    cut = cut_records(quads)
+    assert not cut.skipped
+    kinds = {record.iri: record.kind for record in cut.records}
+    assert kinds == {"http://p.example/d/1": "datasets", "http://p.example/d/2": "datasets",
+                     "http://p.example/org": "organizations",
+                     "http://p.example/people/ann": "users"}
+    graphs = {record.iri: {(t.subject, t.predicate.value, t.object) for t in record.triples}
+              for record in cut.records}
+    org = NamedNode("http://p.example/org")
+    assert {p for s, p, _ in graphs[org.value]} == {str(rdflib.RDF.type),
+                                                    "http://xmlns.com/foaf/0.1/name"}
+    assert all(s == org for s, _, _ in graphs[org.value])  # not the catalogue's link to it
+    desk = NamedNode("http://p.example/desk")
+    for dataset in ("http://p.example/d/1", "http://p.example/d/2"):
+        assert (desk, "http://www.w3.org/2006/vcard/ns#fn", Literal("Desk")) in graphs[dataset]
+    assert Literal("A lab") in {o for _, _, o in graphs["http://p.example/d/1"]}
+    assert not any(s == org for s, _, _ in graphs["http://p.example/d/1"])
 
 
 # ------------------------------------------------------------------ (c) other origins refused
@@ -368,6 +443,49 @@ def test_local_file_with_csv_sources_through_the_cli(tmp_path: Path, shapes: Pat
     graph = NamedNode("http://portal.example/d/1")
     published = Store.read_only(str(generation.path))
     assert len(list(published.quads_for_pattern(None, None, None, graph))) == len(expected)
+
+
+def test_the_provenance_graph_dereferences(tmp_path: Path, shapes: Path) -> None:
+    """``/sources/{key}`` is served like any record: negotiated formats, alternates, ETag and
+    304, an HTML page listing the records taken; an unknown key is 404."""
+    catalogue = write_tree(tmp_path / "files") / "page1.ttl"
+    store = tmp_path / "store"
+    load([str(catalogue)], store, options(shapes))
+    iri = source_graph(DEFAULT_BASE, str(catalogue))
+    path = iri.removeprefix(DEFAULT_BASE)
+    with open_client(store, query_workers=1) as http:
+        turtle = http.get(path, headers={"accept": "text/turtle"})
+        assert turtle.status_code == 200
+        assert turtle.headers["content-type"].startswith("text/turtle")
+        assert "accept" in turtle.headers["vary"].lower()
+        assert f'<{path}.jsonld>; rel="alternate"' in turtle.headers["link"]
+        served = rdflib.Graph().parse(data=turtle.text, format="turtle")
+        assert isomorphic(served, record_graph(store, iri))
+        assert http.get(path, headers={"accept": "text/turtle", "if-none-match":
+                                       turtle.headers["etag"]}).status_code == 304
+        document = http.get(f"{path}.jsonld").json()
+        assert document["id"] == iri  # ldcat's context aliases @id
+        page = http.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<a href="http://portal.example/d/1">One</a>' in page.text
+        assert "page1.ttl" in page.text
+        assert http.get("/sources/0123456789abcdef").status_code == 404
+
+
+def test_the_sitemap_lists_only_pages_under_the_base(tmp_path: Path, shapes: Path) -> None:
+    """Harvested records keep their source's IRIs: the sitemap does not list them (as paths
+    cut from those IRIs, which would not resolve here)."""
+    store = tmp_path / "store"
+    load([str(write_tree(tmp_path / "files") / "page1.ttl")], store, options(shapes))
+    with open_client(store, query_workers=1) as http:
+        index = http.get("/sitemap.xml").text
+        locations = [location for file in re.findall(r"<loc>([^<]+)</loc>", index)
+                     for location in re.findall(r"<loc>([^<]+)</loc>", http.get(
+                         file.removeprefix(DEFAULT_BASE)).text)]
+    assert f"{DEFAULT_BASE}/themes/transport" in locations
+    assert not [location for location in locations if "/d/" in location
+                or location.endswith("/org")]
 
 
 # ------------------------------------------------------------------ (e) garbage

@@ -7,7 +7,8 @@ pyoxigraph, whose JSON-LD parser never fetches a remote context. A URL is walked
 (same origin only); a link back to a page already read ends the walk (noted), and more than
 :data:`MAX_PAGES` pages is an error. Each page is cut into records by
 :mod:`loader.readers.dcat_records`; a record met again on a later page is noted and the first
-description kept.
+description kept, except an agent met again with the same description (a paged catalogue
+describes a publisher on every page naming it), which is simply skipped.
 
 Any failure (refused or failed fetch, wrong media type, unparseable page) raises
 :class:`~loader.report.SourceError` naming the page: a snapshot built from part of a
@@ -37,7 +38,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from loader.readers.dcat_records import RecordDescription, cut_records
+from loader.readers.dcat_records import AGENT_KINDS, RecordDescription, cut_records
 from loader.readers.fetch import FetchError, PageFetcher
 from loader.report import SourceError
 from ontology.namespaces import HYDRA
@@ -86,6 +87,8 @@ class Harvest:
     notes: list[str] = field(default_factory=list)
     records: dict[str, str] = field(default_factory=dict)
     """Record IRI -> the page it was taken from."""
+    agents: dict[str, bytes] = field(default_factory=dict)
+    """Agent record IRI -> its N-Quads as first taken (to tell a repeat from a change)."""
 
 
 def is_url(location: str) -> bool:
@@ -169,12 +172,16 @@ def _take(harvest: Harvest, page: str, quads: list[Quad]) -> Iterator[HarvestedR
     harvest.notes.extend(f"{page}: {reason}" for reason in cut.skipped)
     for record in cut.records:
         first = harvest.records.get(record.iri)
+        data = record_nquads(record) if first is None or record.kind in AGENT_KINDS else b""
         if first is not None:
-            harvest.notes.append(f"{page}: record {record.iri} met again (first on {first}); "
-                                 "the first description is kept")
+            if harvest.agents.get(record.iri) != data:
+                harvest.notes.append(f"{page}: record {record.iri} met again (first on "
+                                     f"{first}); the first description is kept")
             continue
         harvest.records[record.iri] = page
-        yield HarvestedRecord(record.iri, record.kind, record_nquads(record), page)
+        if record.kind in AGENT_KINDS:
+            harvest.agents[record.iri] = data
+        yield HarvestedRecord(record.iri, record.kind, data, page)
 
 
 def read_file(path: Path, harvest: Harvest) -> Iterator[HarvestedRecord]:

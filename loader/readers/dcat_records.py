@@ -1,25 +1,33 @@
-"""Cutting the triples of a DCAT page into records: one description per dataset or service.
+"""Cutting the triples of a DCAT page into records: one description per dataset, service or agent.
 
 A record is every ``dcat:Dataset`` or ``dcat:DataService`` named by an IRI, except a service
 whose IRI is a fragment of a catalogue on the page (``{catalog}#api``: part of the catalogue's
-own description, not a record of its own). Its description, which becomes the record's named
-graph, holds:
+own description, not a record of its own). An agent (``foaf:Agent``, ``foaf:Organization``,
+``foaf:Person``) named by an IRI is a record too, as in ldcat's store (organisations and
+users have graphs of their own), unless its IRI is a fragment of a catalogue or of another
+record (``{catalog}#publisher``); an agent without an IRI belongs to the record that names it.
+Its description, which becomes the record's named graph, holds:
 
 * the triples about the record and, transitively, about the nodes it *owns*: blank nodes,
-  fragment IRIs of an owned node (``{record}#contact``, ``{distribution}#checksum``) and its
-  distributions (objects of ``dcat:distribution``);
+  fragment IRIs of an owned node (``{record}#contact``, ``{distribution}#checksum``), its
+  distributions (objects of ``dcat:distribution``) and its contact points (objects of
+  ``dcat:contactPoint``, copied into each record naming a shared one: DCAT-AP contact points
+  are not records);
 * the ``rdf:type`` triples of the other IRIs it links to when the page says nothing else about
   them (``<landing page> a foaf:Document``): typing stubs, not descriptions of other things;
-* the links *to* the record from nodes that no record owns (``<catalog> dcat:dataset
-  <record>``, ``<catalog#api> dcat:servesDataset <record>``), Hydra paging terms excepted.
+* for a dataset or service, the links *to* it from nodes that no record owns (``<catalog>
+  dcat:dataset <record>``, ``<catalog#api> dcat:servesDataset <record>``), Hydra paging terms
+  excepted.
 
 When the page carries named graphs (N-Quads, TriG) and a record has a graph named by its IRI,
 that graph *is* the record's description, taken as it is: the source said where the record
-ends. ldcat's own paged catalogue does so, and a harvest of it gives back isomorphic record
-graphs. From a page without graphs (Turtle, JSON-LD...) the cut above is the best reading:
-it gives ldcat's own dataset graphs back except for the type declarations of vocabulary terms
-that ldcat keeps once in its catalogue graph (``<.../language/FRA> a dct:LinguisticSystem``),
-which a record linking them gets as typing stubs.
+ends. ldcat's own paged catalogue does so (with the graphs of the agents its datasets name),
+and a harvest of it gives back isomorphic record graphs. From a page without graphs (Turtle,
+JSON-LD...) the cut above is the best reading: it gives ldcat's own dataset graphs back except
+for the type declarations of vocabulary terms that ldcat keeps once in its catalogue graph
+(``<.../language/FRA> a dct:LinguisticSystem``), which a record linking them gets as typing
+stubs, and for what a dataset's graph says about an agent (``<organisation> a rdfs:Resource``),
+which goes to the agent's record.
 
 Blank nodes keep being blank nodes, with labels
 derived from the record IRI and their path from it, so the same page always gives the same
@@ -40,10 +48,16 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, NamedNode, Quad, Triple
 
-from ontology.namespaces import DCAT, HYDRA, RDF
+from ontology.namespaces import DCAT, FOAF, HYDRA, RDF
 
 RECORD_CLASSES = {DCAT.Dataset: "datasets", DCAT.DataService: "dataservices"}
 """Record classes and the kind their graphs get in the generation's graph index."""
+AGENT_CLASSES = frozenset({FOAF.Agent, FOAF.Organization, FOAF.Person})
+AGENT_KINDS = frozenset({"organizations", "users"})
+"""The kinds of agent records: a person is a ``users`` record, any other agent an
+``organizations`` one, as in ldcat's own store."""
+OWNED_LINKS = frozenset({DCAT.distribution, DCAT.contactPoint})
+"""Properties whose IRI values belong to the record naming them (copied when shared)."""
 
 Node = NamedNode | BlankNode
 
@@ -104,17 +118,20 @@ def cut_records(quads: Iterable[Quad]) -> Cut:
                 if DCAT.Catalog in types and isinstance(node, NamedNode)}
     cut = Cut()
     candidates: dict[NamedNode, str] = {}
+    agents: dict[NamedNode, str] = {}
     for node, types in sorted(index.types.items(), key=lambda item: str(item[0])):
         kinds = sorted({RECORD_CLASSES[t] for t in types if t in RECORD_CLASSES})
-        if not kinds:
-            continue
-        if isinstance(node, BlankNode):
+        if kinds and isinstance(node, BlankNode):
             cut.skipped.append(f"a {kinds[0][:-1]} without an IRI (blank node) cannot be a "
                                "record graph; left out")
-        elif _fragment_base(node.value) in catalogs:
-            continue  # {catalog}#api: part of its catalogue's description
-        else:
-            candidates[node] = kinds[0]
+        elif kinds and isinstance(node, NamedNode):
+            if _fragment_base(node.value) not in catalogs:  # {catalog}#api: the catalogue's
+                candidates[node] = kinds[0]
+        elif types & AGENT_CLASSES and isinstance(node, NamedNode):
+            agents[node] = "users" if FOAF.Person in types else "organizations"
+    bases = catalogs | {node.value for node in candidates}
+    candidates.update((node, kind) for node, kind in agents.items()
+                      if _fragment_base(node.value) not in bases)
     owned = {record: _owned(index, record, candidates) for record in candidates}
     claimed: set[Node] = set().union(*owned.values()) if owned else set()
     for record, kind in candidates.items():
@@ -139,7 +156,7 @@ def _owned(index: _PageIndex, record: NamedNode, candidates: dict[NamedNode, str
             if isinstance(target, BlankNode) or (
                     target not in candidates
                     and (_fragment_base(target.value) in owned_iris
-                         or triple.predicate.value == DCAT.distribution)):
+                         or triple.predicate.value in OWNED_LINKS)):
                 owned.add(target)
                 if isinstance(target, NamedNode):
                     owned_iris.add(target.value)
@@ -162,6 +179,8 @@ def _describe(index: _PageIndex, record: NamedNode, owned: set[Node],
             out.append(triple)
     for stub in stubs:
         out.extend(index.by_subject[stub])
+    if candidates[record] in AGENT_KINDS:
+        return out  # a link to an agent (<catalog> dct:publisher <agent>) says nothing of it
     for triple in index.by_object.get(record, []):
         subject = triple.subject
         if (isinstance(subject, NamedNode) and subject not in claimed
