@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from endpoint.profiles import PROFILES
+from endpoint.search_params import MAX_FILTERS
 
 Json = dict[str, Any]
 
@@ -237,7 +238,7 @@ def _search_parameters(*, suffix: bool = False) -> list[Json]:
         _query("_mediatype", "html or json (or their media types), overriding Accept.",
                {"type": "string", "enum": ["html", "json", "text/html", "application/json"]},
                empty=True)]
-    facet = {"type": "array", "items": {"type": "string"}}
+    facet = {"type": "array", "items": {"type": "string"}, "maxItems": MAX_FILTERS}
     return [
         _query("q", "Words to find (\"a phrase\", -excluded)."),
         *(_query(name, f"Only datasets with this {name} (repeatable: all must hold).", facet,

@@ -25,6 +25,8 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 10_000
 MAX_FILTERS = 12
+"""Values one facet parameter may be given (per facet, so the OpenAPI description can say it:
+a limit across parameters is not expressible there)."""
 NEGOTIATION_PARAMETERS = frozenset({"_mediatype"})
 SCALARS = frozenset({"q", "archived", "sort", "page", "page_size"})
 
@@ -58,8 +60,9 @@ def parse_search(items: Iterable[tuple[str, str]]) -> SearchQuery:
         elif name not in NEGOTIATION_PARAMETERS:
             known = ", ".join(sorted(SCALARS | set(FACETS)))
             raise SearchParamError(f"unknown parameter {name!r} (known: {known})")
-    if len(filters) > MAX_FILTERS:
-        raise SearchParamError(f"more than {MAX_FILTERS} facet filters")
+    for facet in FACETS:
+        if sum(1 for name, _ in filters if name == facet) > MAX_FILTERS:
+            raise SearchParamError(f"more than {MAX_FILTERS} {facet} filters")
     archived = scalars.get("archived", "exclude") or "exclude"
     if archived not in ARCHIVED_CHOICES:
         raise SearchParamError(f"archived must be one of {', '.join(ARCHIVED_CHOICES)}")
