@@ -9,7 +9,8 @@ through a list of pre-built requests (so not every request has the same text).
   percent of a core at thousands of requests a second, so on a 2-core machine it is not the
   bottleneck.
 - :func:`run_asyncio` is the fallback when wrk is absent (and what the tests use): raw sockets,
-  no HTTP library, one coroutine per connection. It costs far more CPU per request than wrk.
+  no HTTP library, one coroutine per connection. It costs far more CPU per request than wrk,
+  but it times each request, so a mix gets latencies per request kind.
 
 Latency is measured per request from send to the end of the body; requests still in flight
 at the end of the duration are not counted (as wrk does).
@@ -36,11 +37,12 @@ WRK_MARKER = "WRK_JSON "
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One GET request on a SPARQL endpoint."""
+    """One GET request on a SPARQL endpoint; ``kind`` groups latencies (asyncio client)."""
 
     path: str
     query: str
     accept: str
+    kind: str = ""
 
     def target(self) -> str:
         """The request target: path and URL-encoded ``query`` parameter."""
@@ -50,6 +52,15 @@ class Request:
         """The request as bytes on the wire (HTTP/1.1, keep-alive)."""
         return (f"GET {self.target()} HTTP/1.1\r\nHost: {host}\r\nAccept: {self.accept}\r\n"
                 "User-Agent: ldcat-bench\r\n\r\n").encode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class PathRequest(Request):
+    """A GET of a path with its own query string, if any (a record or catalogue page): no
+    ``query`` parameter is added."""
+
+    def target(self) -> str:
+        return self.path
 
 
 @dataclass(slots=True)
@@ -65,6 +76,14 @@ class LoadResult:
     p99_ms: float | None = None
     mean_ms: float | None = None
     client_cpu_s: float = 0.0
+    by_kind: dict[str, LoadResult] = field(default_factory=dict)
+    """The same figures per request kind (asyncio client, requests with a ``kind``)."""
+    samples_ms: list[float] = field(default_factory=list, repr=False)
+    """Every latency (asyncio client), so that runs can be merged (:func:`merge`)."""
+    unfinished: int = 0
+    """Requests still waiting for their answer at the end (asyncio client): not counted in
+    the figures above, which a closed loop otherwise hides when answers take longer than
+    the run."""
 
     @property
     def throughput(self) -> float:
@@ -75,6 +94,29 @@ class LoadResult:
     def error_count(self) -> int:
         """Non-2xx/3xx answers, socket errors and timeouts."""
         return sum(self.errors.values())
+
+
+def merge(parts: Sequence[LoadResult]) -> LoadResult:
+    """Several runs of the asyncio client (slices of one level) as one: counts, durations
+    and CPU added, percentiles over all their latencies, kinds merged alike."""
+    if not parts:
+        raise ValueError("nothing to merge")
+    merged = LoadResult(parts[0].client, parts[0].concurrency,
+                        sum(part.duration for part in parts), ok=sum(part.ok for part in parts),
+                        client_cpu_s=sum(part.client_cpu_s for part in parts),
+                        unfinished=sum(part.unfinished for part in parts))
+    for part in parts:
+        for name, count in part.errors.items():
+            merged.errors[name] = merged.errors.get(name, 0) + count
+        merged.samples_ms.extend(part.samples_ms)
+    if merged.samples_ms:
+        merged.p50_ms = percentile(merged.samples_ms, 50)
+        merged.p99_ms = percentile(merged.samples_ms, 99)
+        merged.mean_ms = sum(merged.samples_ms) / len(merged.samples_ms)
+    kinds = sorted({kind for part in parts for kind in part.by_kind})
+    merged.by_kind = {kind: merge([part.by_kind.get(kind) or LoadResult(
+        part.client, part.concurrency, part.duration) for part in parts]) for kind in kinds}
+    return merged
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -234,13 +276,47 @@ class _Tally:
     latencies: list[float] = field(default_factory=list)
     ok: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, _Tally] = field(default_factory=dict)
+    pending: int = 0
 
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
+    def _with(self, kind: str) -> tuple[_Tally, ...]:
+        return (self, self.kinds.setdefault(kind, _Tally())) if kind else (self,)
+
+    def waiting(self, kind: str, change: int) -> None:
+        for tally in self._with(kind):
+            tally.pending += change
+
+    def error(self, name: str, kind: str = "") -> None:
+        for tally in self._with(kind):
+            tally.errors[name] = tally.errors.get(name, 0) + 1
+
+    def answer(self, seconds: float, status: int, kind: str = "") -> None:
+        for tally in self._with(kind):
+            tally.latencies.append(seconds)
+            if status >= 400:
+                name = f"HTTP {status}"
+                tally.errors[name] = tally.errors.get(name, 0) + 1
+            else:
+                tally.ok += 1
+
+    def result(self, concurrency: int, elapsed: float) -> LoadResult:
+        """What was counted so far (per kind too), as a :class:`LoadResult`."""
+        result = LoadResult("asyncio", concurrency, elapsed, ok=self.ok,
+                            errors=dict(self.errors),
+                            samples_ms=[seconds * 1000 for seconds in self.latencies],
+                            unfinished=self.pending)
+        if self.latencies:
+            result.p50_ms = (percentile(self.latencies, 50) or 0.0) * 1000
+            result.p99_ms = (percentile(self.latencies, 99) or 0.0) * 1000
+            result.mean_ms = sum(self.latencies) / len(self.latencies) * 1000
+        result.by_kind = {kind: tally.result(concurrency, elapsed)
+                          for kind, tally in sorted(self.kinds.items())}
+        return result
 
 
-async def _connection(host: str, port: int, raw: Sequence[bytes], start: int,
-                      request_timeout: float, deadline: float, tally: _Tally) -> None:
+async def _connection(host: str, port: int, raw: Sequence[tuple[bytes, str]], start: int,
+                      request_timeout: float, count_from: float, deadline: float,
+                      tally: _Tally) -> None:
     index = start
     writer: asyncio.StreamWriter | None = None
     reader: asyncio.StreamReader | None = None
@@ -253,9 +329,10 @@ async def _connection(host: str, port: int, raw: Sequence[bytes], start: int,
                     tally.error("connect")
                     await asyncio.sleep(0.05)
                     continue
-            request = raw[index % len(raw)]
+            request, kind = raw[index % len(raw)]
             index += 1
             started = time.perf_counter()
+            tally.waiting(kind, 1)
             try:
                 writer.write(request)
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
@@ -263,17 +340,18 @@ async def _connection(host: str, port: int, raw: Sequence[bytes], start: int,
                 async with asyncio.timeout(request_timeout):
                     status, _, keep_alive = await read_response(reader)
             except TimeoutError:
-                tally.error("timeout")
+                tally.error("timeout", kind)
                 keep_alive = False
             except (OSError, ValueError, asyncio.IncompleteReadError):
-                tally.error("read")
+                tally.error("read", kind)
                 keep_alive = False
             else:
-                tally.latencies.append(time.perf_counter() - started)
-                if status >= 400:
-                    tally.error("status")
-                else:
-                    tally.ok += 1
+                finished = time.perf_counter()
+                if finished >= count_from:
+                    tally.answer(finished - started, status, kind)
+                elif status >= 400:  # an error in the ramp is still an error
+                    tally.error(f"HTTP {status}", kind)
+            tally.waiting(kind, -1)
             if not keep_alive:
                 writer.close()
                 writer = reader = None
@@ -283,35 +361,34 @@ async def _connection(host: str, port: int, raw: Sequence[bytes], start: int,
 
 
 async def _run_asyncio(requests: Sequence[Request], host: str, port: int, concurrency: int,
-                       duration: float, request_timeout: float) -> LoadResult:
-    raw = [request.raw(f"{host}:{port}") for request in requests]
+                       duration: float, request_timeout: float, ramp: float) -> LoadResult:
+    raw = [(request.raw(f"{host}:{port}"), request.kind) for request in requests]
     tally = _Tally()
     started = time.perf_counter()
+    count_from = started + ramp
     tasks = [asyncio.create_task(_connection(host, port, raw, number * 7919, request_timeout,
-                                             started + duration, tally))
+                                             count_from, count_from + duration, tally))
              for number in range(concurrency)]
-    await asyncio.sleep(duration)
-    elapsed = time.perf_counter() - started
+    await asyncio.sleep(ramp + duration)
     # What completed within the window counts; in-flight requests are dropped.
-    ok, errors, latencies = tally.ok, dict(tally.errors), list(tally.latencies)
+    result = tally.result(concurrency, time.perf_counter() - count_from)
     for task in tasks:
         task.cancel()
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    result = LoadResult("asyncio", concurrency, elapsed, ok=ok, errors=errors)
-    if latencies:
-        result.p50_ms = (percentile(latencies, 50) or 0.0) * 1000
-        result.p99_ms = (percentile(latencies, 99) or 0.0) * 1000
-        result.mean_ms = sum(latencies) / len(latencies) * 1000
     return result
 
 
 def run_asyncio(requests: Sequence[Request], host: str, port: int, concurrency: int,
-                duration: float, request_timeout: float) -> LoadResult:
-    """Run the asyncio client in this process for ``duration`` seconds."""
+                duration: float, request_timeout: float, ramp: float = 0.0) -> LoadResult:
+    """Run the asyncio client in this process for ``ramp`` + ``duration`` seconds; only
+    answers completed after the ramp count (the connections are all busy by then: no
+    start-up transient in the figures), but errors count from the start. Answers with a
+    status of 400 or more are errors ``HTTP {status}``; requests with a ``kind`` are also
+    tallied per kind (``LoadResult.by_kind``)."""
     before = time.process_time()
     result = asyncio.run(_run_asyncio(requests, host, port, concurrency, duration,
-                                      request_timeout))
+                                      request_timeout, ramp))
     result.client_cpu_s = time.process_time() - before
     return result

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from loadgen import LoadResult, Request, run_asyncio, run_wrk, wrk_path
+from loadgen import LoadResult, PathRequest, Request, run_asyncio, run_wrk, wrk_path
 from measure import PROJECT, append_to_benchmarks
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, parse
 from rdflib import BNode as RdfBNode
@@ -75,14 +75,6 @@ SEARCHES: list[tuple[str, SearchQuery]] = [
     ("everything, archived included", SearchQuery(archived="include")),
     ("home page facet totals", SearchQuery()),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PathRequest(Request):
-    """A GET of a plain path (a record route), with no ``query`` parameter."""
-
-    def target(self) -> str:
-        return self.path
 
 
 def sample_datasets(layout: StoreLayout, generation: Generation, size: int,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from ldcat.cli import demo_sources
 from loader.load import LoadOptions, load
 from loader.report import LoadReport
 from tests.remote_stores import (
+    TEMPLATE_CACHE,
     RemoteStore,
     Unavailable,
     oxigraph_command,
@@ -185,7 +185,7 @@ def real_sample_store(tmp_path_factory: pytest.TempPathFactory, real_export: Pat
 
 # --- Remote SPARQL stores (tests/remote_stores.py) -----------------------------------------
 
-REMOTE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ldcat-tests"
+REMOTE_CACHE = TEMPLATE_CACHE
 
 
 def require(check: Callable[[], str]) -> None:

@@ -58,6 +58,7 @@ from sparql_servers import (  # noqa: E402
 
 __all__ = [
     "PRIVATE_GRAPHS",
+    "TEMPLATE_CACHE",
     "VIRTUOSO_USER",
     "RemoteStore",
     "Unavailable",
@@ -72,6 +73,9 @@ VIRTUOSO_USER = ("ldcat", "ldcat-test")
 """Digest credentials of the Virtuoso user that reads and writes every graph."""
 
 PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
+
+TEMPLATE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ldcat-tests"
+"""Where the tests (and the backend benchmark) keep their Virtuoso template databases."""
 
 # The template's recipe, run as dba on a fresh database. Bits of RDF_DEFAULT_USER_PERMS_SET:
 # 1 read, 2 write, 4 sponge, 8 list; the last argument 1 means "private graphs".
@@ -104,6 +108,8 @@ class RemoteStore:
     auth: tuple[str, str] | None = None
     auth_url: str | None = None
     auth_store_url: str | None = None
+    pid: int | None = None
+    """The store's process (its process group leader), for CPU and memory figures."""
 
 
 def oxigraph_command() -> str:
@@ -132,7 +138,7 @@ def oxigraph_store(tmp: Path, *, union_default_graph: bool = False,
     base = f"http://127.0.0.1:{port}"
     with _running(server, ready_timeout=30):
         yield RemoteStore("oxigraph", f"{base}/query", f"{base}/update", f"{base}/store",
-                          server.log)
+                          server.log, pid=_pid(server))
 
 
 def virtuoso_command() -> str:
@@ -182,15 +188,19 @@ def _build_template(folder: Path) -> None:
 
 @contextlib.contextmanager
 def virtuoso_store(tmp: Path, template: Path, *, max_rows: int = 100_000,
-                   max_query_s: int = 30, private_graphs: Sequence[str] = ()
+                   max_query_s: int = 30, private_graphs: Sequence[str] = (),
+                   memory_gib: float = 0.12, connections: int = 16, http_threads: int = 8
                    ) -> Iterator[RemoteStore]:
     """Virtuoso on a copy of ``template`` in ``tmp``; ``private_graphs`` join the private
-    graph group (unreadable to anonymous SPARQL)."""
+    graph group (unreadable to anonymous SPARQL). The sizes (memory for its page cache,
+    client connections, HTTP threads) are a test's; a benchmark passes larger ones."""
     db = tmp / "virtuoso"
     db.mkdir(parents=True)
     for name in DATABASE_FILES:
         shutil.copyfile(template / "db" / name, db / name)
-    server = _virtuoso_server(tmp, db, max_rows=max_rows, max_query_s=max_query_s)
+    server = _virtuoso_server(tmp, db, max_rows=max_rows, max_query_s=max_query_s,
+                              memory_gib=memory_gib, connections=connections,
+                              http_threads=http_threads)
     base = f"http://127.0.0.1:{server.port}"
     with _running(server, ready_timeout=60):
         if private_graphs:
@@ -199,19 +209,25 @@ def virtuoso_store(tmp: Path, template: Path, *, max_rows: int = 100_000,
                 for graph in private_graphs), timeout=60)
         yield RemoteStore("virtuoso", f"{base}/sparql", f"{base}/sparql",
                           f"{base}/sparql-graph-crud", server.log, VIRTUOSO_USER,
-                          f"{base}/sparql-auth", f"{base}/sparql-graph-crud-auth")
+                          f"{base}/sparql-auth", f"{base}/sparql-graph-crud-auth",
+                          pid=_pid(server))
 
 
-def _virtuoso_server(folder: Path, db: Path, *, max_rows: int, max_query_s: int
+def _virtuoso_server(folder: Path, db: Path, *, max_rows: int, max_query_s: int,
+                     memory_gib: float = 0.12, connections: int = 16, http_threads: int = 8
                      ) -> VirtuosoServer:
     isql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(virtuoso_ini(db.resolve(), isql_port, http_port, memory_gib=0.12,
-                                connections=16, http_threads=8, max_rows=max_rows,
-                                max_query_s=max_query_s))
+    ini.write_text(virtuoso_ini(db.resolve(), isql_port, http_port, memory_gib=memory_gib,
+                                connections=connections, http_threads=http_threads,
+                                max_rows=max_rows, max_query_s=max_query_s))
     return VirtuosoServer("virtuoso", [virtuoso_command(), "+foreground", "+configfile",
                                        str(ini.resolve())], http_port, folder / "virtuoso.out",
                           "virtuoso-t", cwd=db, isql_port=isql_port)
+
+
+def _pid(server: Server) -> int | None:
+    return server.process.pid if server.process is not None else None
 
 
 def _sql_text(value: str) -> str:
