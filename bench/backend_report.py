@@ -104,9 +104,8 @@ def push_table(pushes: Sequence[Push], quads: int) -> str:
 def level_table(levels: Sequence[Level]) -> str:
     """The mix per concurrency and backend, with ratios to the embedded store and CPU use."""
     lines = ["| conc. | backend | req/s | req/s vs embedded | p50 / p99 ms | errors | "
-             "unanswered at the end | ldcat cores | store cores | CPU ms per request (ldcat "
-             "+ store) | other work, cores |",
-             "|---:|---|---:|---:|---|---|---:|---:|---:|---:|---:|"]
+             "ldcat cores | store cores | CPU ms per request (ldcat + store) | other work, "
+             "cores |", "|---:|---|---:|---:|---|---|---:|---:|---:|---:|"]
     reference = {level.concurrency: level.result.throughput for level in levels
                  if level.backend == EMBEDDED}
     for level in sorted(levels, key=lambda item: item.concurrency):
@@ -120,15 +119,15 @@ def level_table(levels: Sequence[Level]) -> str:
                       else ratio(result.throughput, reference.get(level.concurrency)))
         lines.append(f"| {level.concurrency} | {level.backend} | {number(result.throughput)} | "
                      f"{ratio_text} | {number(result.p50_ms)} / {number(result.p99_ms)} | "
-                     f"{_errors(result)} | {result.unfinished} | {level.ldcat_cores:.2f} | "
-                     f"{level.store_cores:.2f} | "
+                     f"{_errors(result)} | {level.ldcat_cores:.2f} | {level.store_cores:.2f} | "
                      f"{per_request} | {level.other_cores:.2f} |"
                      + (f" {level.note}" if level.note else ""))
     return "\n".join(lines)
 
 
 def kind_table(levels: Sequence[Level], kinds: Sequence[str], backends: Sequence[str]) -> str:
-    """p50 / p99 of every kind in the mix, per concurrency and backend, and the p50 ratios."""
+    """p50 / p99 of every kind in the mix, per concurrency and backend, and the p50 ratios;
+    ``(+N)``: N requests of the kind were still unanswered when the slices ended."""
     remote = [name for name in backends if name != EMBEDDED]
     lines = ["| kind | conc. | " + " | ".join(f"{name} p50 / p99 ms" for name in backends)
              + " | " + " | ".join(f"p50 {name} / embedded" for name in remote) + " |",
@@ -149,11 +148,32 @@ def kind_table(levels: Sequence[Level], kinds: Sequence[str], backends: Sequence
                 if part.error_count:
                     cell += f" ({part.error_count} errors)"
                 if part.unfinished:
-                    cell += f" ({part.unfinished} unanswered at the end)"
+                    cell += f" (+{part.unfinished})"
                 cells.append(cell)
             ratios = [ratio(p50.get(name), p50.get(EMBEDDED)) for name in remote]
             lines.append(f"| {kind} | {concurrency} | " + " | ".join(cells) + " | "
                          + " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def kind_cpu_table(levels: Sequence[Level], kinds: Sequence[str],
+                   backends: Sequence[str]) -> str:
+    """Each kind run alone (levels of mix ``kind {name}``): req/s and CPU ms per answer in
+    ldcat and in the store, per backend."""
+    header = ["kind", *(f"{name}: req/s, CPU ms ldcat + store" for name in backends)]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * len(backends)]
+    by_key = {(level.mix, level.backend): level for level in levels}
+    for kind in kinds:
+        cells = [kind]
+        for name in backends:
+            level = by_key.get((f"kind {kind}", name))
+            if level is None or not level.result.ok:
+                cells.append("-")
+                continue
+            per = level.result.duration / level.result.ok * 1000
+            cells.append(f"{number(level.result.throughput)}, {number(level.ldcat_cores * per)}"
+                         f" + {number(level.store_cores * per)}")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -58,6 +58,7 @@ from backend_report import (
     Push,
     Trips,
     alone_table,
+    kind_cpu_table,
     kind_table,
     level_table,
     memory_table,
@@ -78,6 +79,7 @@ from tests.remote_stores import RemoteStore as StoreProcess
 
 BACKENDS = (EMBEDDED, "oxigraph", "virtuoso")
 SAMPLE_DATASETS = 2000
+KIND_CONCURRENCY = 8
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -373,6 +375,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--query-workers", type=int, default=2)
     parser.add_argument("--query-timeout", type=int, default=30)
     parser.add_argument("--virtuoso-memory-gib", type=float, default=1.0)
+    parser.add_argument("--kind-duration", type=float, default=6,
+                        help="seconds each kind runs alone on each backend, to split its CPU "
+                             "between ldcat and the store (0: skip)")
     parser.add_argument("--sample", type=int, default=200, help="datasets drawn for the mix")
     parser.add_argument("--full-mix-only", action="store_true",
                         help="skip the second mix, the full one without catalogue pages")
@@ -385,7 +390,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.concurrency, args.check = 2, 1, [1, 8], 1
-        args.slices, args.ramp = 1, 1
+        args.slices, args.ramp, args.kind_duration = 1, 1, 1
     return args
 
 
@@ -454,6 +459,13 @@ def main(argv: list[str] | None = None) -> None:
                         slices.setdefault((mix_name, name, concurrency), []).append(run_slice(
                             servers[name], store_pids[name], requests, concurrency,
                             args.duration / args.slices, args.ramp))
+        if args.kind_duration > 0:
+            print(f" each kind alone at concurrency {KIND_CONCURRENCY}", flush=True)
+            for index, kind in enumerate(KINDS):
+                for name in rotated(list(servers), index):
+                    slices[(f"kind {kind}", name, KIND_CONCURRENCY)] = [run_slice(
+                        servers[name], store_pids[name], by_kind[kind], KIND_CONCURRENCY,
+                        args.kind_duration, min(args.ramp, 2))]
         levels = [combine(mix_name, name, concurrency, parts)
                   for (mix_name, name, concurrency), parts in slices.items()]
     write_results(args, store_dir, generation, started_at, load_average, quads, pushes,
@@ -527,7 +539,16 @@ def write_results(args: argparse.Namespace, store_dir: Path, generation: Generat
         *(part for mix_name in mixes for part in (
             f"Mix: {mix_name} ({len(mixes[mix_name])} requests)", "",
             level_table([level for level in levels if level.mix == mix_name]), "")),
+        *(["### Each kind alone: where its CPU goes", "",
+           f"Each kind on its own at concurrency {KIND_CONCURRENCY} for "
+           f"{args.kind_duration:g} s per backend (after a {min(args.ramp, 2):g} s ramp): "
+           "throughput and CPU per answer, in the ldcat processes (for the embedded store: "
+           "its query workers included) and in the store.", "",
+           kind_cpu_table(levels, KINDS, list(servers)), ""] if args.kind_duration > 0 else []),
         "### Latency per kind within the mix", "",
+        "(+N): N requests of that kind were still waiting for their answer when the slices "
+        "ended (a closed loop leaves them out of the figures; many means the kind outlasts "
+        "the slices).", "",
         *(part for mix_name in mixes for part in (
             f"Mix: {mix_name}", "",
             kind_table([level for level in levels if level.mix == mix_name],

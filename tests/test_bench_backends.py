@@ -139,7 +139,7 @@ def test_report_tables_give_ratios_to_the_embedded_store(bench: ModuleType) -> N
     levels = [Level("embedded", 8, result(400, 2.0), 1.5, 0.0, 0.1),
               Level("oxigraph", 8, result(100, 8.0), 0.8, 0.9, 0.1)]
     table = level_table(levels)
-    assert "| 8 | oxigraph | 10.0 | 0.25x | 8.00 / 24.0 | 0 | 0 | 0.80 | 0.90 | 80.0 + 90.0 |" \
+    assert "| 8 | oxigraph | 10.0 | 0.25x | 8.00 / 24.0 | 0 | 0.80 | 0.90 | 80.0 + 90.0 |" \
         in table
     assert "| 8 | embedded | 40.0 | 1 |" in table
     assert "| ask | 8 | 2.00 / 6.00 | 8.00 / 24.0 | 4.00x |" in kind_table(
