@@ -27,15 +27,20 @@ from pyoxigraph import (
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
-    RdfFormat,
-    Triple,
-    parse,
     parse_query_results,
 )
 
 from endpoint.query_execution import Answer, QueryJob, graph_answer
 from endpoint.query_workers import PoolBusy, QueryTimeout, StreamedAnswer, WorkerLost
-from loader.remote.client import N_TRIPLES, RemoteError, RemoteStore, RemoteTimeout
+from loader.remote.client import (
+    N_TRIPLES,
+    RESULTS_XML,
+    RemoteError,
+    RemoteStore,
+    RemoteTimeout,
+    Reply,
+    triples_in,
+)
 
 TIMED_OUT = re.compile(r"SR171|timed out|timeout", re.IGNORECASE)
 """How a store's error message says its own time limit stopped the query (Virtuoso:
@@ -85,33 +90,31 @@ class RemoteQueryRunner:
 
     def _answer(self, job: QueryJob, timeout: float) -> Answer:
         if job.form in ("CONSTRUCT", "DESCRIBE"):
-            body, _ = self._send(job, job.query, N_TRIPLES, timeout)
-            return graph_answer(job, (item if isinstance(item, Triple) else item.triple
-                                      for item in parse(body, format=RdfFormat.N_TRIPLES)))
+            reply, _ = self._send(job, job.query, N_TRIPLES, timeout)
+            return graph_answer(job, triples_in(reply))
         results_format: QueryResultsFormat = getattr(QueryResultsFormat, job.format)
-        accept = self.store.dialect.results_format
-        body, cut = self._send(job, job.query, accept, timeout)
+        reply, cut = self._send(job, job.query, RESULTS_XML, timeout)
+        body = reply.content
         result = _results(body)
         if isinstance(result, QuerySolutions) and job.cap is not None and (
                 cut or (job.exact_query is not None and sum(1 for _ in result) > job.cap)):
             if job.exact_query is not None:
-                body, _ = self._send(job, job.exact_query, accept, timeout)
+                body = self._send(job, job.exact_query, RESULTS_XML, timeout)[0].content
             return Answer(_results(body).serialize(format=results_format) or b"",
                           truncated=True)
         return Answer(_results(body).serialize(format=results_format) or b"")
 
     def _send(self, job: QueryJob, text: str, accept: str,
-              timeout: float) -> tuple[bytes, bool]:
+              timeout: float) -> tuple[Reply, bool]:
         """The store's answer, and whether the store itself cut it at its row limit."""
         response = self.store.query(text, accept=accept, union=job.union_default_graph,
                                     default_graphs=job.default_graphs or (),
                                     named_graphs=job.named_graphs or (), timeout=timeout)
         if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's partial "anytime" answer
             raise StoreTimedOut(response.headers.get("x-sql-message", ""))
-        body: bytes = response.content
-        if body.rstrip().endswith(CANCELLED):  # Oxigraph's --timeout-s: a 200 cut short
+        if response.content.rstrip().endswith(CANCELLED):  # Oxigraph's --timeout-s: a 200 cut short
             raise StoreTimedOut("the store cancelled the query")
-        return body, "x-sparql-maxrows" in response.headers
+        return response, "x-sparql-maxrows" in response.headers
 
     def pids(self) -> list[int]:
         """No local processes answer queries."""

@@ -24,6 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from pyoxigraph import (
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    parse,
+    parse_query_results,
+)
 
 from loader.remote.spelling import respell_ntriples, respell_xml
 
@@ -38,6 +46,14 @@ class Reply:
 
     content: bytes
     headers: httpx.Headers
+
+
+def triples_in(reply: Reply) -> list[Triple]:
+    """The triples of a CONSTRUCT or DESCRIBE answer, in the RDF format it came in."""
+    media_type = reply.headers.get("content-type", N_TRIPLES).split(";")[0].strip()
+    rdf_format = RdfFormat.from_media_type(media_type) or RdfFormat.N_TRIPLES
+    return [item if isinstance(item, Triple) else item.triple
+            for item in parse(reply.content, format=rdf_format)]
 
 
 class RemoteError(RuntimeError):
@@ -65,8 +81,6 @@ class Dialect:
     """URL parameter asking for the union of the named graphs as the default graph."""
     system_graph_prefixes: tuple[str, ...] = ()
     """Graphs of the store's own (never dropped by a full publication)."""
-    results_format: str = RESULTS_XML
-    """What SELECT/ASK answers are asked for in (before re-serialization)."""
     atomic_requests: bool = False
     """Each update request is one transaction (a whole publication can be one request)."""
     max_request_bytes: int = 8 << 20
@@ -177,6 +191,14 @@ class RemoteStore:
             elif media_type in (N_TRIPLES, "text/plain", "text/ntriples"):
                 content = respell_ntriples(content)
         return Reply(content, response.headers)
+
+    def select(self, text: str, *, union: bool = True) -> QuerySolutions:
+        """The solutions of SELECT query ``text`` (asked for as SPARQL XML, respelled)."""
+        solutions = parse_query_results(self.query(text, accept=RESULTS_XML, union=union).content,
+                                        format=QueryResultsFormat.XML)
+        if not isinstance(solutions, QuerySolutions):
+            raise RemoteError(f"{self.query_url} answered a SELECT query with no solutions")
+        return solutions
 
     def update(self, text: str, timeout: float | None = None) -> None:
         """Run a SPARQL 1.1 Update request."""

@@ -27,10 +27,7 @@ from itertools import chain
 from pyoxigraph import (
     Literal,
     NamedNode,
-    QueryResultsFormat,
-    QuerySolutions,
     RdfFormat,
-    parse_query_results,
     serialize,
 )
 
@@ -61,10 +58,8 @@ class PushReport:
 
 
 def _remote_graphs(store: RemoteStore) -> set[str]:
-    response = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                           accept=store.dialect.results_format, union=False)
-    solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
-    assert isinstance(solutions, QuerySolutions)
+    solutions = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                             union=False)
     graphs = {solution["g"].value for solution in solutions
               if isinstance(solution["g"], NamedNode)}
     graphs.discard(MARKER_GRAPH)

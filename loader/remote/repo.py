@@ -21,15 +21,18 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     QueryResultsFormat,
-    QuerySolutions,
-    RdfFormat,
     Triple,
-    parse,
     parse_query_results,
 )
 
 from loader.generations import Generation, GraphEntry
-from loader.remote.client import N_TRIPLES, RemoteError, RemoteStore
+from loader.remote.client import (
+    N_TRIPLES,
+    RESULTS_XML,
+    RemoteError,
+    RemoteStore,
+    triples_in,
+)
 from loader.repo import NoGeneration, QueryResult, Term
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import LDC
@@ -52,10 +55,7 @@ def marker_generation(store: RemoteStore) -> Generation | None:
     """The generation the marker names, or ``None`` if nothing was published yet."""
     query = (f"SELECT ?generation ?manifest WHERE {{ GRAPH {MARKER} {{ "
              f"{MARKER} {GENERATION} ?generation ; {MANIFEST} ?manifest }} }}")
-    response = store.query(query, accept=store.dialect.results_format, union=False)
-    solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
-    assert isinstance(solutions, QuerySolutions)
-    for solution in solutions:
+    for solution in store.select(query, union=False):
         generation, manifest = solution["generation"], solution["manifest"]
         if isinstance(generation, Literal) and isinstance(manifest, Literal):
             return Generation(generation.value, REMOTE_PATH, json.loads(manifest.value))
@@ -92,15 +92,11 @@ class RemoteView:
         form = sparql.lstrip().split(None, 1)[0].upper() if sparql.strip() else ""
         if form in ("CONSTRUCT", "DESCRIBE"):
             return iter(self._triples(sparql))
-        response = self.store.query(sparql, accept=self.store.dialect.results_format)
+        response = self.store.query(sparql, accept=RESULTS_XML)
         return parse_query_results(response.content, format=QueryResultsFormat.XML)
 
     def _triples(self, sparql: str, union: bool = True) -> list[Triple]:
-        response = self.store.query(sparql, accept=N_TRIPLES, union=union)
-        content_type = response.headers.get("content-type", N_TRIPLES).split(";")[0].strip()
-        rdf_format = RdfFormat.from_media_type(content_type) or RdfFormat.N_TRIPLES
-        return [item if isinstance(item, Triple) else item.triple
-                for item in parse(response.content, format=rdf_format)]
+        return triples_in(self.store.query(sparql, accept=N_TRIPLES, union=union))
 
     def record_graph(self, iri: str) -> list[Quad]:
         """The quads of one record graph, sorted (``ValueError`` for an invalid IRI)."""
@@ -117,11 +113,8 @@ class RemoteView:
         if not graphs:
             return []
         values = " ".join(str(graph) for graph in graphs)
-        response = self.store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
-                                    "GRAPH ?g { ?s ?p ?o } }",
-                                    accept=self.store.dialect.results_format, union=False)
-        solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
-        assert isinstance(solutions, QuerySolutions)
+        solutions = self.store.select(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} "
+                                      "GRAPH ?g { ?s ?p ?o } }", union=False)
         by_graph: dict[NamedNode, list[Triple]] = {graph: [] for graph in graphs}
         for row in solutions:
             graph = row["g"]
@@ -133,10 +126,7 @@ class RemoteView:
 
     def select_iris(self, query: str, variable: str) -> list[str]:
         """The IRIs ``variable`` takes in the answer of SELECT ``query`` (in answer order)."""
-        response = self.store.query(query, accept=self.store.dialect.results_format)
-        solutions = parse_query_results(response.content, format=QueryResultsFormat.XML)
-        assert isinstance(solutions, QuerySolutions)
-        return [term.value for row in solutions
+        return [term.value for row in self.store.select(query)
                 if isinstance(term := row[variable], NamedNode)]
 
     def description(self, iri: str) -> list[Triple]:
