@@ -69,13 +69,13 @@ class SearchIndexes:
 
     def get(self, generation: Generation) -> SearchIndex:
         """The index of ``generation``; :class:`IndexPending` while it is being built,
-        :class:`IndexUnavailable` for a generation read from a remote store."""
-        local = generation.path.is_dir()
-        if not local and self.remote is None:
-            raise IndexUnavailable(f"generation {generation.id} has no search index here")
+        :class:`IndexUnavailable` for a generation with neither a directory nor a remote
+        store to build one from."""
         current = self._current
         if current is not None and current[0] == generation.id:
             return current[1]
+        if self.remote is None and not generation.path.is_dir():
+            raise IndexUnavailable(f"generation {generation.id} has no search index here")
         with self._lock:
             current = self._current
             if current is not None and current[0] == generation.id:
@@ -92,12 +92,12 @@ class SearchIndexes:
         raise IndexPending(f"the search index of generation {generation.id} is being built")
 
     def _paths(self, generation: Generation) -> list[Path]:
-        if self.remote is not None and not generation.path.is_dir():
+        if self.remote is not None:
             return [fallback_path(generation, self.remote.store.query_url)]
         return [index_path(generation.path), fallback_path(generation)]
 
     def _build(self, generation: Generation) -> None:
-        if self.remote is not None and not generation.path.is_dir():
+        if self.remote is not None:
             self._build_remote(generation, self.remote)
             return
         try:

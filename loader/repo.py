@@ -100,6 +100,9 @@ class Repo(Protocol):
         """The record graphs of ``generation`` with kinds and content hashes (empty when the
         backend keeps none)."""
 
+    def triples(self) -> list[Triple]:
+        """Every published triple (the union of the record graphs): small stores only."""
+
     def pinned(self) -> Repo:
         """A view that answers every call from the generation published now, even when a
         newer one is published meanwhile (one per request: no answer mixes two)."""
@@ -181,7 +184,36 @@ class GenerationView:
         return restore_datatypes(result)  # type: ignore[arg-type]
 
 
-class EmbeddedRepo:
+class ReadsPinned:
+    """The read calls of a repo, each answered by the view :meth:`pinned` gives now (so one
+    call never mixes two generations); subclasses say how to pin."""
+
+    def pinned(self) -> Repo:
+        raise NotImplementedError
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""
+        return self.pinned().query(sparql)
+
+    def record_graph(self, iri: str) -> list[Quad]:
+        """The quads of one record graph as mapped (declared datatypes kept)."""
+        return self.pinned().record_graph(iri)
+
+    def description(self, iri: str) -> list[Triple]:
+        """Triples about ``iri`` and its fragment nodes (see :meth:`GenerationView.description`)."""
+        return self.pinned().description(iri)
+
+    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
+              obj: Term | None) -> list[Triple]:
+        """The triples of any record graph matching a pattern (``None`` matches anything)."""
+        return self.pinned().match(subject, predicate, obj)
+
+    def triples(self) -> list[Triple]:
+        """Every published triple (the union of the record graphs), datatypes restored."""
+        return self.pinned().triples()
+
+
+class EmbeddedRepo(ReadsPinned):
     """The embedded Oxigraph store: opens ``STORE/current`` read-only, follows new generations.
 
     Each call checks where ``current`` points (one ``readlink``) and reopens when a load has
@@ -247,24 +279,3 @@ class EmbeddedRepo:
     def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
         """The record graphs of ``generation`` with kinds and content hashes."""
         return self.layout.graphs(generation)
-
-    def query(self, sparql: str) -> QueryResult:
-        """Run a SPARQL query over the union of the record graphs (``NoGeneration`` if none)."""
-        return self.pinned().query(sparql)
-
-    def record_graph(self, iri: str) -> list[Quad]:
-        """The quads of one record graph as mapped (declared datatypes kept)."""
-        return self.pinned().record_graph(iri)
-
-    def description(self, iri: str) -> list[Triple]:
-        """Triples about ``iri`` and its fragment nodes (see :meth:`GenerationView.description`)."""
-        return self.pinned().description(iri)
-
-    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
-              obj: Term | None) -> list[Triple]:
-        """The triples of any record graph matching a pattern (``None`` matches anything)."""
-        return self.pinned().match(subject, predicate, obj)
-
-    def triples(self) -> list[Triple]:
-        """Every published triple (the union of the record graphs), datatypes restored."""
-        return self.pinned().triples()

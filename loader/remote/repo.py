@@ -33,7 +33,7 @@ from loader.remote.client import (
     RemoteStore,
     triples_in,
 )
-from loader.repo import NoGeneration, QueryResult, Term
+from loader.repo import NoGeneration, QueryResult, ReadsPinned, Term
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import LDC
 
@@ -153,7 +153,7 @@ class RemoteView:
         return restore_datatypes(self._triples(query, union=False))
 
 
-class RemoteRepo:
+class RemoteRepo(ReadsPinned):
     """Read access to a remote store through the publication marker (see module docstring).
 
     >>> RemoteRepo.__name__
@@ -210,22 +210,6 @@ class RemoteRepo:
 
     def graph_index(self, generation: Generation) -> dict[str, GraphEntry]:
         return {}
-
-    def query(self, sparql: str) -> QueryResult:
-        return self.pinned().query(sparql)
-
-    def record_graph(self, iri: str) -> list[Quad]:
-        return self.pinned().record_graph(iri)
-
-    def description(self, iri: str) -> list[Triple]:
-        return self.pinned().description(iri)
-
-    def match(self, subject: NamedNode | None, predicate: NamedNode | None,
-              obj: Term | None) -> list[Triple]:
-        return self.pinned().match(subject, predicate, obj)
-
-    def triples(self) -> list[Triple]:
-        return self.pinned().triples()
 
     def close(self) -> None:
         self.store.close()
