@@ -61,11 +61,14 @@ def newest_dumps(request: Request, generation: Generation
     root = exports_root(request)
     if root is None or not root.is_dir():
         return None
+    manifest = read_manifest(root / generation.id)
+    if manifest is not None:  # the usual case: one read, no listing
+        return root / generation.id, manifest, generation
     earlier = sorted((folder.name for folder in root.iterdir()
                       if GENERATION_FOLDER.fullmatch(folder.name)
                       and folder.name < generation.id), reverse=True)
     known = {older.id: older for older in request.app.state.repo.generations()}
-    for name in (generation.id, *earlier):
+    for name in earlier:
         manifest = read_manifest(root / name)
         if manifest is not None:  # a remote store knows only its current generation
             dumped = known.get(name) or Generation(name, generation.path, generation.manifest)
