@@ -21,7 +21,7 @@ from endpoint.error_pages import BrowserErrors
 from endpoint.errors import error_response, http_error, store_unavailable
 from endpoint.exports_route import export_file, exports_index
 from endpoint.fast_path import CachedAnswers
-from endpoint.feed_route import FeedChanges, feed, feed_page_route
+from endpoint.feed_route import feed, feed_page_route
 from endpoint.home import home
 from endpoint.instrument import Instrumented
 from endpoint.metrics import Metrics, metrics_page
@@ -37,6 +37,8 @@ from endpoint.sitemap import robots, sitemap_file, sitemap_index
 from endpoint.sparql import SparqlService, sparql
 from endpoint.void import void
 from exports.catalog_pages import CatalogIndex
+from exports.feed_files import FEED, FolderFeed
+from exports.feed_sources import FeedSource, StoreFeed
 from loader.remote.client import RemoteError, RemoteStore
 from loader.remote.repo import RemoteRepo
 from loader.repo import EmbeddedRepo, Repo
@@ -114,9 +116,17 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
     app.state.sparql = service
     app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()
-    app.state.feed_changes = FeedChanges()
+    app.state.feed = _feed_source(repo, service.settings.exports_dir)
     app.state.search_indexes = SearchIndexes(repo if isinstance(repo, RemoteRepo) else None)
     return app
+
+
+def _feed_source(repo: Repo, exports_dir: str | None) -> FeedSource | None:
+    """The change feed: computed from the embedded store's generations, or in front of a
+    remote store the one ``ldcat export`` wrote into ``exports_dir``."""
+    if isinstance(repo, EmbeddedRepo):
+        return StoreFeed(repo)
+    return FolderFeed(Path(exports_dir) / FEED) if exports_dir else None
 
 
 def create_app_for_backend(query_url: str, update_url: str | None = None,

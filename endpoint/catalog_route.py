@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from endpoint.conditional import is_not_modified
 from endpoint.errors import error_response
 from endpoint.generation_header import GENERATION_HEADER
 from endpoint.query_formats import RDF_FORMATS, AnswerFormat, by_name, negotiate
@@ -134,6 +135,13 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
         return error_response(410, "generation_gone",
                               f"generation {generation_id} is no longer published; start the "
                               f"walk again at {first}")
+    generation = opened.generation
+    view = page_iri(generation.base_iri, generation.id, page_request, page_request.page, path)
+    etag = f'"{answer_key(view, answer_format.name)}"'
+    if is_not_modified(request.headers, etag, None):  # a generation's pages never change
+        return Response(status_code=304, headers={
+            "vary": "accept", "cache-control": "no-cache", "etag": etag,
+            GENERATION_HEADER: generation.id})
     try:
         page = await run_in_threadpool(build_page, opened, page_request,
                                        request.app.state.catalog_index, path)
@@ -145,5 +153,5 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
                      format=rdf_format, prefixes=PREFIXES)
     return Response(body or b"", media_type=answer_format.content_type, headers={
         "vary": "accept", "cache-control": "no-cache",
-        "etag": f'"{answer_key(page.page_iri, answer_format.name)}"',
+        "etag": etag,
         "content-location": page.page_iri, GENERATION_HEADER: opened.generation.id})

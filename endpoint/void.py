@@ -6,6 +6,7 @@ from pyoxigraph import RdfFormat, serialize
 from starlette.requests import Request
 from starlette.responses import Response
 
+from endpoint.conditional import is_not_modified
 from endpoint.descriptions import PREFIXES, void_description
 from endpoint.errors import error_response
 from endpoint.exports_route import exports_root
@@ -29,9 +30,11 @@ async def void(request: Request) -> Response:
     manifest = read_manifest(root / generation.id) if root is not None else None
     dumps = [f"{generation.base_iri}/exports/{entry.file}"
              for entry in (manifest.files if manifest else [])]
+    etag = f'"void-{generation.id}-{len(dumps)}-{answer_format.name}"'
+    headers = {"vary": "accept", "cache-control": "no-cache", GENERATION_HEADER: generation.id,
+               "etag": etag}
+    if is_not_modified(request.headers, etag, None):
+        return Response(status_code=304, headers=headers)
     body = serialize(void_description(generation, tuple(dumps)),
                      format=getattr(RdfFormat, answer_format.oxigraph), prefixes=PREFIXES)
-    return Response(body or b"", media_type=answer_format.content_type,
-                    headers={"vary": "accept", "cache-control": "no-cache",
-                             GENERATION_HEADER: generation.id,
-                             "etag": f'"void-{generation.id}-{len(dumps)}-{answer_format.name}"'})
+    return Response(body or b"", media_type=answer_format.content_type, headers=headers)

@@ -16,12 +16,12 @@ record_kind='datasets'), Change(kind='Create', iri='c', record_kind='reuses')]
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from loader.generations import Generation, GraphEntry
-from loader.repo import Snapshot
+from loader.generations import GraphEntry
 from ontology.namespaces import HYDRA, RDF, XSD, Namespace
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
@@ -37,6 +37,15 @@ class Change:
     """``Create``, ``Update`` or ``Delete``."""
     iri: str
     record_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedGeneration:
+    """What a feed page needs of its generation."""
+
+    id: str
+    created: str
+    """When it was published (ISO 8601, UTC): the members' ``as:published``."""
 
 
 def diff(before: dict[str, GraphEntry], after: dict[str, GraphEntry]) -> list[Change]:
@@ -65,7 +74,7 @@ def page_count(changes: list[Change]) -> int:
     return max(1, -(-len(changes) // PAGE_SIZE))
 
 
-def event_stream(base_iri: str, generations: list[Generation]) -> list[Quad]:
+def event_stream(base_iri: str, generations: Sequence[FeedGeneration]) -> list[Quad]:
     """The stream's root: an ``ldes:EventStream`` whose view is the first page."""
     stream = NamedNode(feed_iri(base_iri))
     quads = [Quad(stream, NamedNode(RDF.type), NamedNode(LDES.EventStream)),
@@ -84,22 +93,19 @@ class PageLinks:
     """When the next page's changes were published (the relation's value)."""
 
 
-def feed_page(snapshot: Snapshot, base_iri: str, generation: Generation, changes: list[Change],
-              page: int, links: PageLinks) -> list[Quad]:
-    """One page: its members (activities in the default graph, each created or updated
-    record's graph at that generation as a named graph named by the activity)."""
+def page_links(base_iri: str, generation: FeedGeneration, page: int,
+               links: PageLinks) -> list[Quad]:
+    """A page's node: its type, the stream's view of it, its previous and next links."""
     stream = NamedNode(feed_iri(base_iri))
     node = NamedNode(page_iri(base_iri, generation.id, page))
-    published = Literal(generation.created, datatype=NamedNode(XSD.dateTime))
     quads = [Quad(node, NamedNode(RDF.type), NamedNode(TREE.Node)),
              Quad(stream, NamedNode(TREE.view), node)]
     if links.previous is not None:
         quads.append(Quad(node, NamedNode(HYDRA.previous), NamedNode(links.previous)))
     if links.next is not None:
-        quads.append(Quad(node, NamedNode(HYDRA.next), NamedNode(links.next)))
-    if links.next is not None:
         relation = NamedNode(f"{node.value}#next")
         quads += [
+            Quad(node, NamedNode(HYDRA.next), NamedNode(links.next)),
             Quad(node, NamedNode(TREE.relation), relation),
             Quad(relation, NamedNode(RDF.type), NamedNode(TREE.GreaterThanOrEqualToRelation)),
             Quad(relation, NamedNode(TREE.node), NamedNode(links.next)),
@@ -108,6 +114,16 @@ def feed_page(snapshot: Snapshot, base_iri: str, generation: Generation, changes
                  Literal(links.next_published or generation.created,
                          datatype=NamedNode(XSD.dateTime))),
         ]
+    return quads
+
+
+def page_members(record_quads: Callable[[str], list[Quad]], base_iri: str,
+                 generation: FeedGeneration, changes: list[Change], page: int) -> list[Quad]:
+    """A page's members: activities in the default graph, each created or updated record's
+    graph at that generation (``record_quads``) as a named graph named by the activity."""
+    stream = NamedNode(feed_iri(base_iri))
+    published = Literal(generation.created, datatype=NamedNode(XSD.dateTime))
+    quads: list[Quad] = []
     start = (page - 1) * PAGE_SIZE
     for position, change in enumerate(changes[start:start + PAGE_SIZE], start=start):
         activity = NamedNode(f"{base_iri}/feed/{generation.id}#{position}")
@@ -119,5 +135,5 @@ def feed_page(snapshot: Snapshot, base_iri: str, generation: Generation, changes
         ]
         if change.kind != "Delete":
             quads += [Quad(q.subject, q.predicate, q.object, activity)
-                      for q in snapshot.record_quads(change.iri)]
+                      for q in record_quads(change.iri)]
     return quads

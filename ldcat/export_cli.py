@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from exports.dumps import DUMP_FORMATS
-from exports.service import export_generation, formats_named
+from exports.feed_files import FEED, write_feed
+from exports.service import EXPORTS, export_generation, formats_named
+from loader.generations import StoreLayout
 
 
 def add_parser(commands: Any) -> None:
@@ -26,6 +28,12 @@ def add_parser(commands: Any) -> None:
                         help="dcat-ap-3 (as published), dcat-ap-2.1.1 (down-converted for "
                              "data.europa.eu), hvd (high-value datasets only) or theme-SLUG "
                              "(one thematic catalogue); repeatable; default: all of them")
+    parser.add_argument("--feed", action="store_true",
+                        help="also write the change feed's pages of every generation not yet "
+                             "written, for ldcat serve --backend URL --exports STORE/exports "
+                             "(the embedded store computes its feed itself)")
+    parser.add_argument("--feed-dir", type=Path, metavar="DIR",
+                        help="where --feed writes (default: STORE/exports/feed)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,4 +46,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for entry in manifest.files:
         print(f"{folder / entry.file}  {entry.byte_size} bytes  sha256 {entry.sha256}")
+    if args.feed or args.feed_dir:
+        feed_folder = args.feed_dir or args.store / EXPORTS / FEED
+        try:
+            written = write_feed(StoreLayout(args.store), feed_folder)
+        except OSError as error:
+            print(f"ldcat export: {feed_folder}: {error}", file=sys.stderr)
+            return 2
+        for generation in written:
+            if generation.note:
+                print(f"feed {generation.generation}: skipped: {generation.note}")
+            else:
+                print(f"{feed_folder / generation.generation}  {generation.pages} feed pages")
     return 0

@@ -163,6 +163,20 @@ def test_links_ignore_the_request_host(http: TestClient) -> None:
     assert "evil" not in response.text
 
 
+def test_a_page_revalidates_with_its_etag(http: TestClient) -> None:
+    first = http.get("/catalog.ttl?page_size=5")
+    etag = first.headers["etag"]
+    again = http.get("/catalog.ttl?page_size=5", headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert again.headers["etag"] == etag
+    assert not again.content
+    other_page = http.get("/catalog.ttl?page_size=5&page=2", headers={"if-none-match": etag})
+    assert other_page.status_code == 200
+    assert other_page.headers["etag"] != etag
+    other_format = http.get("/catalog.nt?page_size=5", headers={"if-none-match": etag})
+    assert other_format.status_code == 200
+
+
 @pytest.mark.parametrize(("suffix", "rdf_format"), [
     ("ttl", RdfFormat.TURTLE), ("nt", RdfFormat.N_TRIPLES), ("rdf", RdfFormat.RDF_XML),
     ("jsonld", RdfFormat.JSON_LD)])

@@ -175,7 +175,7 @@ def test_record_pages_negotiate_and_revalidate(clients: tuple[TestClient, TestCl
 def test_routes_without_a_remote_counterpart_say_so(clients: tuple[TestClient, TestClient]
                                                     ) -> None:
     _, far = clients
-    for path in ("/feed", "/exports/"):
+    for path in ("/feed", "/exports/"):  # without --exports DIR, where both are written
         answer = far.get(path)
         assert answer.status_code == 404, path
         assert answer.json()["message"], path
@@ -342,3 +342,45 @@ def test_dumps_are_served_from_an_exports_folder(published: Path, remote: StoreP
         assert part.content == whole.content[10:20]
         void = far.get("/-/void", headers={"accept": "application/n-triples"})
         assert f"{BASE}/exports/{name}".encode() in void.content
+
+
+def _feed_pages(client: TestClient) -> list[tuple[str, Dataset]]:
+    """Every page of the feed along its next links: (page IRI, canonical dataset)."""
+    root = list(parse(client.get("/feed", headers={"accept": "application/n-quads"}).content,
+                      format=RdfFormat.N_QUADS))
+    view = NamedNode("https://w3id.org/tree#view")
+    url: str | None = next(q.object.value for q in root if q.predicate == view)
+    pages = []
+    while url is not None:
+        answer = client.get(url.removeprefix(BASE), headers={"accept": "application/n-quads"})
+        assert answer.status_code == 200, answer.text
+        dataset = Dataset(parse(answer.content, format=RdfFormat.N_QUADS))
+        dataset.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+        pages.append((url, dataset))
+        url = next((q.object.value for q in dataset
+                    if q.predicate.value == "http://www.w3.org/ns/hydra/core#next"), None)
+    return pages
+
+
+def test_the_feed_is_served_from_an_exports_folder(published: Path,
+                                                   remote: StoreProcess) -> None:
+    from endpoint.settings import EndpointSettings
+
+    folder = published.parent / "served"
+    backed = create_app_for_backend(remote.query_url, remote.update_url,
+                                    EndpointSettings(exports_dir=str(folder)))
+    with TestClient(backed, base_url=BASE) as far:
+        unwritten = far.get("/feed")
+        assert unwritten.status_code == 503
+        assert "ldcat export" in unwritten.json()["message"]
+        assert cli(["export", "--store", str(published), "--format", "nt", "--profile",
+                    "hvd", "--out", str(folder / "dumps"), "--feed-dir",
+                    str(folder / "feed")]) == 0
+        with TestClient(create_app_for_store(published), base_url=BASE) as local:
+            expected = _feed_pages(local)
+        answered = _feed_pages(far)
+    assert len(expected) == 2  # the demo's creations, then the empty update
+    assert len(expected[0][1]) > 500
+    assert [url for url, _ in answered] == [url for url, _ in expected]
+    for (url, page), (_, want) in zip(answered, expected, strict=True):
+        assert page == want, url

@@ -159,6 +159,11 @@ def test_void_counts_are_the_store_counts(http: TestClient, store: Store) -> Non
     assert entities[DCAT.Dataset] == len(datasets)
     assert int(values[VOID.classes].value) == len(entities)
     assert http.get("/-/void").headers["content-type"].startswith("text/turtle")
+    etag = response.headers["etag"]
+    assert http.get("/-/void", headers={"accept": "application/n-triples",
+                                        "if-none-match": etag}).status_code == 304
+    assert http.get("/-/void", headers={"accept": "text/turtle",
+                                        "if-none-match": etag}).status_code == 200
 
 
 def test_negotiation_rules() -> None:
