@@ -25,6 +25,7 @@ from ontology.namespaces import (
     LDC,
     LOCN,
     OWL,
+    PROV,
     RDF,
     RDFS,
     SCHEMA,
@@ -131,7 +132,7 @@ LDCAT_CONTEXT = Context(
     prefixes={"dcat": DCAT.iri, "dct": DCT.iri, "dcatap": DCATAP.iri, "foaf": FOAF.iri,
               "vcard": VCARD.iri, "adms": ADMS.iri, "spdx": SPDX.iri, "skos": SKOS.iri,
               "locn": LOCN.iri, "rdf": RDF.iri, "rdfs": RDFS.iri, "owl": OWL.iri,
-              "xsd": XSD.iri, "ldc": LDC.iri},
+              "xsd": XSD.iri, "ldc": LDC.iri, "prov": PROV.iri},
     classes={
         "Catalog": DCAT.Catalog, "Dataset": DCAT.Dataset, "Distribution": DCAT.Distribution,
         "DataService": DCAT.DataService, "Organization": FOAF.Organization,

@@ -465,6 +465,8 @@ def test_the_provenance_graph_dereferences(tmp_path: Path, shapes: Path) -> None
                                        turtle.headers["etag"]}).status_code == 304
         document = http.get(f"{path}.jsonld").json()
         assert document["id"] == iri  # ldcat's context aliases @id
+        assert "prov:hadMember" in document  # the context's prefixes cover PROV-O
+        assert "prov:Collection" in document["type"]
         page = http.get(path, headers={"accept": "text/html"})
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
