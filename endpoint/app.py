@@ -28,6 +28,7 @@ from endpoint.metrics import Metrics, metrics_page
 from endpoint.openapi import openapi_page
 from endpoint.profiles import profiles_page
 from endpoint.query_editor import editor_routes
+from endpoint.record_cache import CachedRecords
 from endpoint.record_index import RecordIndex
 from endpoint.records import record
 from endpoint.search_indexes import SearchIndexes
@@ -107,7 +108,9 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                              "ldcat-result-truncated",
                                              "ldcat-result-limit", "ldcat-generation",
                                              "retry-after"],
-                             max_age=86400)]
+                             max_age=86400),
+                  Middleware(CachedRecords, repo=repo,
+                             capacity=service.settings.record_cache_bytes)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: http_error,
                                         RemoteError: store_unavailable})

@@ -27,6 +27,8 @@ class EndpointSettings:
     """Largest accepted request body or query string (413 beyond)."""
     cache_bytes: int = 64 << 20
     """Memory for cached answers in each web process (0 disables the cache)."""
+    record_cache_bytes: int = 64 << 20
+    """Memory for whole record answers kept in each web process (0 disables it)."""
     allowed_services: frozenset[str] = frozenset()
     """Endpoints that ``SERVICE`` may call; empty: every ``SERVICE`` is refused."""
     log_client_ip: bool = False

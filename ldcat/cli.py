@@ -114,6 +114,9 @@ def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
                         help="an endpoint SPARQL SERVICE may call (repeatable; default: none)")
     parser.add_argument("--cache-mb", type=int, default=defaults.cache_bytes >> 20,
                         help="memory for cached SPARQL answers per web process")
+    parser.add_argument("--record-cache-mb", type=int, default=defaults.record_cache_bytes >> 20,
+                        help="memory for whole record answers kept per web process "
+                             "(0: none)")
     parser.add_argument("--per-client", type=int, default=defaults.per_client,
                         help="queries one client may run at once (429 beyond)")
     parser.add_argument("--shutdown-timeout", type=int, default=30, metavar="SECONDS",
@@ -135,6 +138,7 @@ def _endpoint_settings(args: argparse.Namespace) -> EndpointSettings:
     return EndpointSettings(query_timeout=args.query_timeout, max_rows=args.max_rows,
                             query_workers=args.query_workers,
                             per_client=args.per_client, cache_bytes=max(args.cache_mb, 0) << 20,
+                            record_cache_bytes=max(args.record_cache_mb, 0) << 20,
                             allowed_services=frozenset(args.allow_service),
                             log_client_ip=args.log_client_ip,
                             exports_dir=str(args.exports.resolve()) if args.exports else None)
