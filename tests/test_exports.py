@@ -9,6 +9,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from pyoxigraph import Dataset, NamedNode, Quad, RdfFormat, Store, parse
@@ -22,7 +23,7 @@ from loader.generations import Generation, StoreLayout
 from loader.repo import Snapshot
 from loader.report import LoadReport
 from ontology.datatypes import restore_datatypes
-from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, RDF, VOID
+from ontology.namespaces import DCAT, DCATAP, DCT, HVD_LEGISLATION, RDF, SPDX, VOID
 from shapes.service import ValidationRequest, validate_file
 from tests.conftest import DCAT_AP, requires_shared
 from tests.sparql_support import open_client
@@ -127,6 +128,50 @@ def test_exports_route_serves_manifest_files_etag_and_ranges(http: TestClient,
                     headers={"if-none-match": whole.headers["etag"]}).status_code == 304
     assert http.get("/exports/catalog.exe").status_code == 404
     assert http.get("/exports/..%2Fg000001.json").status_code == 404
+
+
+def test_the_rdf_manifest_states_each_file_as_served(http: TestClient, exported: Path) -> None:
+    """Every dcat:Distribution of the RDF manifest: its download URL serves a file whose
+    size and SHA-256 are the ones stated, and its checksum names SHA-256."""
+    triples = list(parse(http.get("/exports/", headers={"accept": "text/turtle"}).content,
+                         format=RdfFormat.TURTLE))
+
+    def objects(subject: object, predicate: str) -> list[object]:
+        return [t.object for t in triples if t.subject == subject
+                and t.predicate == NamedNode(predicate)]
+
+    distributions = [t.subject for t in triples if t.object == NamedNode(DCAT.Distribution)]
+    assert distributions
+    for distribution in distributions:
+        [url] = objects(distribution, DCAT.downloadURL)
+        served = http.get(urlsplit(url.value).path)  # type: ignore[attr-defined]
+        assert served.status_code == 200
+        [size] = objects(distribution, DCAT.byteSize)
+        assert int(size.value) == len(served.content)  # type: ignore[attr-defined]
+        [checksum] = objects(distribution, SPDX.checksum)
+        [value] = objects(checksum, SPDX.checksumValue)
+        assert value.value == hashlib.sha256(served.content).hexdigest()  # type: ignore[attr-defined]
+        [algorithm] = objects(checksum, SPDX.algorithm)
+        assert algorithm.value.endswith("/rdf/terms#checksumAlgorithm_sha256")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("header", "status", "part"), [
+    ("bytes=0-9", 206, slice(0, 10)),
+    ("bytes=-16", 206, slice(-16, None)),  # the last 16 bytes
+    ("bytes=100-", 206, slice(100, None)),  # from byte 100 to the end
+    ("bytes=999999999-", 416, None),  # past the end
+])
+def test_range_requests(http: TestClient, exported: Path, header: str, status: int,
+                        part: slice | None) -> None:
+    entry = http.get("/exports/").json()["files"][0]
+    whole = http.get(f"/exports/{entry['file']}").content
+    answer = http.get(f"/exports/{entry['file']}", headers={"range": header})
+    assert answer.status_code == status, answer.text
+    if part is not None:
+        assert answer.content == whole[part]
+        assert answer.headers["content-range"].endswith(f"/{len(whole)}")
+    else:
+        assert answer.headers["content-range"] == f"bytes */{len(whole)}"
 
 
 def test_void_names_the_dumps(http: TestClient) -> None:
