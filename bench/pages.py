@@ -225,6 +225,10 @@ def run_level(server: Server, requests: Sequence[Request], concurrency: int, dur
     return run_asyncio(requests, "127.0.0.1", server.port, concurrency, duration, duration + 5)
 
 
+UNCACHED = "Turtle, no kept answers"
+"""The variant served with ``--record-cache-mb 0``: every answer read and rendered."""
+
+
 def http_levels(args: argparse.Namespace, generation: Generation, iris: list[str],
                 out: Path) -> tuple[list[Level], list[str], dict[str, str]]:
     """Every level for ldcat (Turtle, JSON-LD) and Oxigraph (Turtle); the disagreements."""
@@ -251,6 +255,19 @@ def http_levels(args: argparse.Namespace, generation: Generation, iris: list[str
                 levels.append(Level("ldcat", variant, concurrency, result))
                 _print_level(levels[-1])
         ldcat.stop()
+        if not args.kept_answers_only:  # the same Turtle load with no record answer kept
+            uncached = ldcat_server(args.store, out, args.ldcat_workers,
+                                    extra=["--record-cache-mb", "0"], name="ldcat-uncached")
+            described["ldcat (no kept answers)"] = uncached.description
+            uncached.start(ready_timeout=300)
+            run_level(uncached, ours["Turtle"], 2, args.warmup, args.client)
+            for concurrency in args.concurrency:
+                uncached.settle()
+                result = run_level(uncached, ours["Turtle"], concurrency, args.duration,
+                                   args.client)
+                levels.append(Level("ldcat", UNCACHED, concurrency, result))
+                _print_level(levels[-1])
+            uncached.stop()
         oxigraph.start(ready_timeout=300)
         run_level(oxigraph, theirs, 2, args.warmup, args.client)
         for concurrency in args.concurrency:
@@ -347,12 +364,14 @@ def render(context: dict[str, object], described: dict[str, dict[str, float]] | 
                   for level in levels}
         lines.append("")
         for concurrency in sorted({level.concurrency for level in levels}):
-            ours = by_key.get(("ldcat", "Turtle", concurrency))
             theirs = by_key.get(("oxigraph", "Turtle (CONSTRUCT)", concurrency))
-            if ours and theirs and theirs.throughput:
-                lines.append(f"- c={concurrency}: ldcat Turtle / Oxigraph throughput "
-                             f"**{ours.throughput / theirs.throughput:.2f}×** (target ≥ 0.5×), "
-                             f"ldcat p99 {ours.p99_ms or 0:.1f} ms, errors {ours.error_count}")
+            for variant in ("Turtle", UNCACHED):
+                ours = by_key.get(("ldcat", variant, concurrency))
+                if ours and theirs and theirs.throughput:
+                    lines.append(f"- c={concurrency}: ldcat {variant} / Oxigraph throughput "
+                                 f"**{ours.throughput / theirs.throughput:.2f}×** (target ≥ "
+                                 f"0.5×), ldcat p99 {ours.p99_ms or 0:.1f} ms, errors "
+                                 f"{ours.error_count}")
         lines += ["", "Answers compared on 5 records: " + (
             "ldcat's Turtle holds every triple of Oxigraph's CONSTRUCT answer (with "
             "`dcat:byteSize` typed `xsd:nonNegativeInteger` again, as ldcat serves it)."
@@ -391,6 +410,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the index file (default: the generation's, beside it)")
     parser.add_argument("--parts", default="a,b,c",
                         help="which parts to run: a (descriptions), b (HTTP), c (search)")
+    parser.add_argument("--kept-answers-only", action="store_true",
+                        help="skip the second ldcat run with --record-cache-mb 0")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run (50 records, 2 s levels at 1 and 8), not written to "
                              "BENCHMARKS.md")

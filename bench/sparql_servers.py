@@ -24,7 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -168,8 +168,9 @@ def _help(command: tuple[str, ...]) -> str:
 
 
 def ldcat_server(store: Path, out: Path, workers: int, query_timeout: float | None = None,
-                 ) -> Server:
-    """``ldcat serve`` on ``store``; ``--workers``/``--query-timeout`` only if accepted."""
+                 extra: Sequence[str] = (), name: str = "ldcat") -> Server:
+    """``ldcat serve`` on ``store``; ``--workers``/``--query-timeout`` only if accepted;
+    ``extra`` flags as given."""
     command = [sys.executable, "-m", "ldcat", "serve"]
     help_text = _help((*command,))
     if "--store" not in help_text:
@@ -193,7 +194,9 @@ def ldcat_server(store: Path, out: Path, workers: int, query_timeout: float | No
             notes.append(f"--query-timeout {query_timeout:g}")
         else:
             notes.append("no time limit (this ldcat serve has no --query-timeout)")
-    return Server("ldcat", command, port, out / "logs" / "ldcat.log",
+    command += list(extra)
+    notes += list(extra)
+    return Server("ldcat", command, port, out / "logs" / f"{name}.log",
                   "ldcat serve, " + ", ".join(notes))
 
 
