@@ -494,6 +494,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client", choices=("wrk", "asyncio"),
                         default="wrk" if wrk_path() else "asyncio")
     parser.add_argument("--ldcat-workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--ldcat-flags", default="",
+                        help="more ldcat serve flags for the load levels, e.g. "
+                             "'--query-workers 8'")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--check", type=int, help="texts per kind compared (5)")
     parser.add_argument("--query-timeout", type=float, default=5,
@@ -521,7 +524,8 @@ def _start(name: str, args: argparse.Namespace, generation: Path, generation_id:
            out: Path) -> tuple[Server, str]:
     """A started server and what its set-up was; ``Unavailable`` if it cannot run."""
     if name == "ldcat":
-        server = ldcat_server(args.store, out, args.ldcat_workers)
+        server = ldcat_server(args.store, out, args.ldcat_workers,
+                              extra=args.ldcat_flags.split())
         extra = ""
     elif name == "oxigraph":
         server = oxigraph_server(generation, out)
