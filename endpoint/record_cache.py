@@ -2,23 +2,22 @@
 
 A published generation never changes, so the answer to ``GET /datasets/{id}`` with the same
 query string, ``Accept`` and ``Accept-Profile`` is the same bytes until the next generation
-is published. :class:`CachedRecords` keeps the 200 answers of record routes (status, headers,
-body) in a bounded LRU keyed by those and the generation, and answers repeats at the ASGI
-level: no routing, no record read, no rendering; ``If-None-Match`` / ``If-Modified-Since``
-get their 304 from the kept validators. It sits inside the CORS middleware, so CORS headers
+is published. :class:`CachedRecords` keeps the 200 answers of record routes (headers, body)
+in a bounded LRU (:class:`~endpoint.result_cache.ResultCache`) keyed by those and the
+generation, and answers repeats at the ASGI level: no routing, no record read, no rendering;
+``If-None-Match`` / ``If-Modified-Since`` get their 304 from the kept validators. It sits inside the CORS middleware, so CORS headers
 are still added per request. Anything else goes on to the app unchanged.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from endpoint.conditional import is_not_modified
+from endpoint.result_cache import ResultCache
 from loader.remote.client import RemoteError
 from loader.repo import Repo
 
@@ -38,56 +37,13 @@ class KeptAnswer:
     last_modified: str | None
 
 
-class AnswerStore:
-    """Least-recently-used answers, up to ``capacity`` bytes of bodies (an answer over an
-    eighth of it is not kept).
-
-    >>> store = AnswerStore(capacity=80)
-    >>> store.put(("g1", "/d/a"), KeptAnswer([], b"x" * 10, '"t"', None))
-    >>> store.get(("g1", "/d/a")).body
-    b'xxxxxxxxxx'
-    >>> store.put(("g1", "/d/b"), KeptAnswer([], b"y" * 11, '"u"', None))
-    >>> store.get(("g1", "/d/b")) is None
-    True
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._entries: OrderedDict[tuple[str, ...], KeptAnswer] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> KeptAnswer | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: tuple[str, ...], entry: KeptAnswer) -> None:
-        if len(entry.body) > self.capacity // 8:
-            return
-        with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self._size -= len(previous.body)
-            self._entries[key] = entry
-            self._size += len(entry.body)
-            while self._size > self.capacity:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted.body)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 class CachedRecords:
     """ASGI middleware answering repeated record GETs from an :class:`AnswerStore`."""
 
     def __init__(self, app: ASGIApp, repo: Repo, capacity: int) -> None:
         self.app = app
         self.repo = repo
-        self.answers = AnswerStore(capacity)
+        self.answers: ResultCache[KeptAnswer] = ResultCache(capacity)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.answers.capacity <= 0 or scope["type"] != "http"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,15 +22,25 @@ class CachedAnswer:
     truncated: bool
 
 
+class Sized(Protocol):
+    """An entry whose ``body`` is what it costs in memory."""
+
+    @property
+    def body(self) -> bytes: ...
+
+
+Entry = TypeVar("Entry", bound=Sized)
+
+
 def answer_key(*parts: object) -> str:
     """A stable key (and ETag value) for the parts that determine an answer."""
     digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16)
     return digest.hexdigest()
 
 
-class ResultCache:
-    """Least-recently-used answers, up to ``capacity`` bytes; entries over an eighth of it
-    are not kept.
+class ResultCache(Generic[Entry]):
+    """Least-recently-used answers, up to ``capacity`` bytes of bodies; entries over an eighth
+    of it are not kept.
 
     >>> cache = ResultCache(capacity=100)
     >>> cache.put("k", CachedAnswer(b"x" * 10, "text/csv", False))
@@ -38,13 +50,13 @@ class ResultCache:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> CachedAnswer | None:
+    def get(self, key: Hashable) -> Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -54,7 +66,7 @@ class ResultCache:
             self.hits += 1
             return entry
 
-    def put(self, key: str, entry: CachedAnswer) -> None:
+    def put(self, key: Hashable, entry: Entry) -> None:
         size = len(entry.body)
         if size > self.capacity // 8:
             return
@@ -67,3 +79,7 @@ class ResultCache:
             while self._size > self.capacity:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= len(evicted.body)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

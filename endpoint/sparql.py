@@ -61,7 +61,7 @@ class SparqlService:
         self.repo = repo
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.cache = ResultCache(settings.cache_bytes)
+        self.cache: ResultCache[CachedAnswer] = ResultCache(settings.cache_bytes)
         self.admission = Admission(settings.max_pending, settings.per_client)
         self._pool: QueryWorkerPool | RemoteQueryRunner | None = None
         self._known: OrderedDict[tuple[str, bytes, str], str] = OrderedDict()
