@@ -379,7 +379,7 @@ def test_the_feed_is_served_from_an_exports_folder(published: Path,
         with TestClient(create_app_for_store(published), base_url=BASE) as local:
             expected = _feed_pages(local)
         answered = _feed_pages(far)
-    assert len(expected) == 2  # the demo's creations, then the empty update
+    assert len(expected) >= 2  # the demo's creations, the empty update, and any pushed since
     assert len(expected[0][1]) > 500
     assert [url for url, _ in answered] == [url for url, _ in expected]
     for (url, page), (_, want) in zip(answered, expected, strict=True):
