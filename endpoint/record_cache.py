@@ -5,8 +5,9 @@ query string, ``Accept`` and ``Accept-Profile`` is the same bytes until the next
 is published. :class:`CachedRecords` keeps the 200 answers of record routes (headers, body)
 in a bounded LRU (:class:`~endpoint.result_cache.ResultCache`) keyed by those and the
 generation, and answers repeats at the ASGI level: no routing, no record read, no rendering;
-``If-None-Match`` / ``If-Modified-Since`` get their 304 from the kept validators. It sits inside the CORS middleware, so CORS headers
-are still added per request. Anything else goes on to the app unchanged.
+``If-None-Match`` / ``If-Modified-Since`` get their 304 from the kept validators. It sits
+inside the CORS middleware, so CORS headers are still added per request. Anything else goes
+on to the app unchanged.
 """
 
 from __future__ import annotations
