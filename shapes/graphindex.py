@@ -1,0 +1,84 @@
+"""Plain Python indexes of RDF data: subject -> predicate -> values, terms as strings.
+
+Built from natively parsed N-Quads (pyoxigraph); the graph names are dropped, as in the union
+graph the shapes see. Literals are kept in their stored form (:mod:`shapes.terms`), so every
+test and every reported value matches what the SPARQL engine reads from the store.
+
+>>> index = GraphIndex()
+>>> index.add_nquads(b'<http://e/s> <http://e/p> "012"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n')
+>>> index.finish()
+>>> index.values("<http://e/s>", "http://e/p")
+['"12"^^<http://www.w3.org/2001/XMLSchema#integer>']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Triple, parse
+
+from shapes.terms import Canonical
+
+Description = dict[str, list[str]]
+"""predicate IRI -> values of one subject."""
+
+_EMPTY: list[str] = []
+
+
+class GraphIndex:
+    """Every statement of some records (or vocabularies), by subject then predicate."""
+
+    def __init__(self) -> None:
+        self.subjects: dict[str, Description] = {}
+        self._canonical = Canonical()
+
+    def add_nquads(self, data: bytes) -> int:
+        """Add N-Quads (or N-Triples) text; returns the number of statements read."""
+        return self.add_quads(parse(data, format=RdfFormat.N_QUADS, lenient=True))
+
+    def add_file(self, path: Path, fmt: RdfFormat) -> int:
+        """Add an RDF file (background vocabularies)."""
+        return self.add_quads(parse(path=str(path), format=fmt))
+
+    def add_quads(self, quads: Iterable[Quad | Triple]) -> int:
+        """Add parsed statements; returns how many."""
+        subjects = self.subjects
+        canonical = self._canonical
+        count = 0
+        for quad in quads:
+            count += 1
+            subject = str(quad.subject)
+            obj = str(quad.object)
+            if obj[-1] == ">" and obj[0] == '"':
+                obj = canonical(obj)
+            description = subjects.get(subject)
+            if description is None:
+                subjects[subject] = {quad.predicate.value: [obj]}
+                continue
+            predicate = quad.predicate.value
+            values = description.get(predicate)
+            if values is None:
+                description[predicate] = [obj]
+            else:
+                values.append(obj)
+        return count
+
+    def add(self, subject: str, predicate: str, values: Iterable[str]) -> None:
+        """Add statements given as strings (values already in stored form)."""
+        self.subjects.setdefault(subject, {}).setdefault(predicate, []).extend(values)
+
+    def finish(self) -> None:
+        """Drop duplicate values (a statement in several graphs is one in the union)."""
+        for description in self.subjects.values():
+            for predicate, values in description.items():
+                if len(values) > 1:
+                    unique = list(dict.fromkeys(values))
+                    if len(unique) != len(values):
+                        description[predicate] = unique
+
+    def values(self, subject: str, predicate: str) -> list[str]:
+        description = self.subjects.get(subject)
+        if description is None:
+            return _EMPTY
+        return description.get(predicate, _EMPTY)

@@ -1,0 +1,357 @@
+"""The record-partitioned validator: records' N-Quads -> Python indexes -> closures, on every core.
+
+Almost every SHACL constraint looks at a focus node and its values, and ldcat keeps each
+record (a dataset with its distributions, an organisation, ...) in a named graph whose text is
+stored beside the generation (:mod:`loader.record_text`). So:
+
+1. the *shared* part (background vocabularies and every record that is not a dataset: the
+   catalogue, organisations, services, ...) is indexed here, before the workers fork;
+2. the dataset records are split between ``workers`` processes; each indexes its part and
+   reports its subjects' hashes;
+3. a subject described in more than one part (the catalogue's ``dcat:dataset`` statements
+   live in the dataset graphs) is *split*: its statements are gathered here and given back
+   to every worker, whose view is then its part + the shared part + the split subjects;
+4. each worker runs the closures on its focus nodes; this process runs them on the shared and
+   split ones. A focus node whose evaluation needs a node described in another part is
+   deferred and evaluated here with that node's statements fetched from the workers;
+5. checks the closures do not implement run on the SPARQL engine (``fallback``).
+
+The union of the results is exactly the SPARQL engine's (tests/test_validator_differential.py).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from shapes.closures import RDF_TYPE, Missing, View
+from shapes.compile import Check
+from shapes.evaluate import Deferred, evaluate, roots_by_type, subclass_closure, type_pairs
+from shapes.graphindex import Description, GraphIndex
+from shapes.model import ShapesGraph
+from shapes.parse import ShapesError
+from shapes.plan import Plan, make_plan
+from shapes.report import ValidationReport, ValidationResult
+
+BATCH_GRAPHS = 4_000
+"""Record graphs read and parsed at a time."""
+MIN_PARTITIONED = 20_000
+"""Fewer partitionable records than this are validated in this process."""
+
+Fallback = Callable[[list[Check]], Iterable[ValidationResult]]
+"""Runs checks the closures do not implement (on the SPARQL engine)."""
+Progress = Callable[[int, int], None]
+
+
+class RecordSource(Protocol):
+    """Records' N-Quads by graph IRI (:class:`loader.record_text.RecordText` is one)."""
+
+    def graphs(self) -> Iterator[str]: ...
+
+    def nquads_of(self, graphs: Iterable[str]) -> bytes: ...
+
+
+class MemoryRecords:
+    """Records given as N-Quads text per graph (tests, files)."""
+
+    def __init__(self, texts: dict[str, bytes]) -> None:
+        self.texts = texts
+
+    def graphs(self) -> Iterator[str]:
+        return iter(sorted(self.texts))
+
+    def nquads_of(self, graphs: Iterable[str]) -> bytes:
+        return b"".join(self.texts.get(g, b"") for g in sorted(set(graphs)))
+
+
+def is_partitioned(graph: str) -> bool:
+    """Dataset records go to the workers; the others are shared (a choice of speed only)."""
+    return "/datasets/" in graph
+
+
+def validate_records(records: RecordSource, shapes: ShapesGraph, background: GraphIndex, *,
+                     name: str = "shapes", workers: int = 2,
+                     reopen: Callable[[], RecordSource] | None = None,
+                     fallback: Fallback | None = None,
+                     progress: Progress | None = None,
+                     min_records: int = MIN_PARTITIONED) -> ValidationReport:
+    """Validate the union of ``records`` and ``background`` (the default graph) against
+    ``shapes``.
+
+    ``reopen`` gives each worker its own reader (a :class:`RecordText` holds a SQLite
+    connection that must not cross a fork); without it, or with few records, everything runs
+    in this process. Raises :class:`ShapesError` when a check needs ``fallback`` and none is
+    given.
+    """
+    started = time.monotonic()
+    plan = make_plan(shapes)
+    if plan.fallback and fallback is None:
+        names = sorted({f"{c.shape.name} {c.constraint.component}" for c in plan.fallback})
+        raise ShapesError("the partitioned validator needs the SPARQL engine for: "
+                          + "; ".join(names[:5]))
+    graphs = list(records.graphs())
+    partitioned = [g for g in graphs if is_partitioned(g)]
+    if len(partitioned) < min_records or reopen is None or workers < 2:
+        partitioned = []
+    shared_graphs = [g for g in graphs if not is_partitioned(g)] if partitioned else graphs
+    shared = GraphIndex()
+    shared.subjects.update(background.subjects)  # background descriptions are not modified
+    background_subjects = set(background.subjects)
+    record_subjects: set[str] = set()
+    for start in range(0, len(shared_graphs), BATCH_GRAPHS):
+        part = GraphIndex()
+        part.add_nquads(records.nquads_of(shared_graphs[start:start + BATCH_GRAPHS]))
+        record_subjects.update(part.subjects)
+        _merge(shared, part.subjects)
+    shared.finish()
+    steps = len(plan.checks)
+    if not partitioned:
+        found, in_parts = _single(plan, shared), set()
+    else:
+        found, in_parts = _parallel(plan, shared, partitioned, workers, reopen)
+    if progress is not None:
+        progress(steps - len(plan.fallback), steps)
+    if plan.fallback and fallback is not None:
+        found.extend(fallback(plan.fallback))
+    results = _mark(found, background_subjects,
+                    lambda focus: focus in record_subjects or hash(focus) in in_parts)
+    if progress is not None:
+        progress(steps, steps)
+    ordered = sorted(results, key=ValidationResult.order)
+    return ValidationReport(shapes=name, results=ordered, checks=steps,
+                            seconds=time.monotonic() - started, notices=list(shapes.notices),
+                            slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"])
+
+
+def _merge(index: GraphIndex, subjects: dict[str, Description]) -> None:
+    for subject, description in subjects.items():
+        mine = index.subjects.get(subject)
+        if mine is None:
+            index.subjects[subject] = description
+        else:
+            # copy first: the description may belong to another index (the background's)
+            mine = index.subjects[subject] = {p: list(v) for p, v in mine.items()}
+            for predicate, values in description.items():
+                mine.setdefault(predicate, []).extend(values)
+
+
+def _mark(results: Iterable[ValidationResult], background_subjects: set[str],
+          is_record_subject: Callable[[str], bool]) -> set[ValidationResult]:
+    """Flag results whose focus node is described only by the background."""
+    marked: set[ValidationResult] = set()
+    for r in results:
+        if r.focus in background_subjects and r.focus[0] == "<" and \
+                not is_record_subject(r.focus):
+            r = ValidationResult(r.focus, r.path, r.component, r.severity, r.value, r.shape,
+                                 r.message, background=True)
+        marked.add(r)
+    return marked
+
+
+def _closure(plan: Plan, pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    return subclass_closure(pairs, plan.classes)
+
+
+def _single(plan: Plan, shared: GraphIndex) -> list[ValidationResult]:
+    closure = _closure(plan, type_pairs(shared.subjects))
+    view = View({}, shared.subjects, frozenset(), closure)
+    results, deferred = evaluate(plan, view, list(shared.subjects), roots_by_type(plan, closure))
+    assert not deferred  # nothing is held elsewhere
+    return results
+
+
+# --- workers -----------------------------------------------------------------------------
+
+
+class _Worker:
+    """A forked process holding one part of the records (see the module docstring)."""
+
+    def __init__(self, context: Any, plan: Plan, shared: GraphIndex, graphs: list[str],
+                 reopen: Callable[[], RecordSource]) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, plan, shared, graphs, reopen),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+
+    def ask(self, command: str, payload: Any = None) -> None:
+        self.connection.send((command, payload))
+
+    def answer(self) -> Any:
+        kind, value = self.connection.recv()
+        if kind == "error":
+            raise RuntimeError(f"validation worker failed:\n{value}")
+        return value
+
+    def stop(self) -> None:
+        try:
+            self.ask("stop")
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[str],
+           reopen: Callable[[], RecordSource]) -> None:
+    import traceback
+
+    local = GraphIndex()
+    split: set[str] = set()
+    try:
+        while True:
+            command, payload = connection.recv()
+            if command == "stop":
+                return
+            if command == "load":
+                records = reopen()
+                for start in range(0, len(graphs), BATCH_GRAPHS):
+                    local.add_nquads(records.nquads_of(graphs[start:start + BATCH_GRAPHS]))
+                local.finish()
+                connection.send(("ok", ([hash(s) for s in local.subjects],
+                                        type_pairs(local.subjects))))
+            elif command == "split":
+                hashes: set[int] = payload
+                split = {s for s in local.subjects if hash(s) in hashes}
+                connection.send(("ok", {s: local.subjects[s] for s in split}))
+            elif command == "evaluate":
+                merged, remote, closure = payload
+                local.subjects.update(merged)
+                view = View(local.subjects, shared.subjects, remote, closure)
+                nodes = [s for s in local.subjects if s not in split]
+                connection.send(("ok", evaluate(plan, view, nodes,
+                                                roots_by_type(plan, closure))))
+            elif command == "fetch":
+                wanted: list[str] = payload
+                connection.send(("ok", {s: local.subjects[s] for s in wanted
+                                        if s in local.subjects}))
+    except Exception:
+        connection.send(("error", traceback.format_exc()))
+
+
+def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int,
+              reopen: Callable[[], RecordSource]) -> tuple[list[ValidationResult], set[int]]:
+    """Results of the closures, and the hashes of the subjects the workers hold."""
+    context = multiprocessing.get_context("fork")
+    parts = [partitioned[i::count] for i in range(count)]
+    pool = [_Worker(context, plan, shared, part, reopen) for part in parts]
+    try:
+        for worker in pool:
+            worker.ask("load")
+        loaded = [worker.answer() for worker in pool]
+        seen: dict[int, int] = {hash(s): 1 for s in shared.subjects}
+        for hashes, _ in loaded:
+            for h in hashes:
+                seen[h] = seen.get(h, 0) + 1
+        split = {h for h, n in seen.items() if n > 1}
+        for worker in pool:
+            worker.ask("split", split)
+        merged = GraphIndex()
+        for worker in pool:
+            _merge(merged, worker.answer())
+        for subject in list(merged.subjects):
+            if subject in shared.subjects:
+                _merge(merged, {subject: shared.subjects[subject]})
+        merged.finish()
+        closure = _closure(plan, [*type_pairs(shared.subjects),
+                                  *(pair for _, pairs in loaded for pair in pairs)])
+        worker_hashes = [set(hashes) for hashes, _ in loaded]
+        for number, worker in enumerate(pool):
+            others = set().union(*(h for i, h in enumerate(worker_hashes) if i != number))
+            worker.ask("evaluate", (merged.subjects, others - split, closure))
+        # meanwhile: the shared and split focus nodes, here
+        everywhere = set().union(*worker_hashes) - split
+        view = View(merged.subjects, shared.subjects, everywhere, closure)
+        by_type = roots_by_type(plan, closure)
+        nodes = [*merged.subjects, *(s for s in shared.subjects if s not in merged.subjects)]
+        results, deferred = evaluate(plan, view, nodes, by_type)
+        found = list(results)
+        for worker in pool:
+            worker_results, worker_deferred = worker.answer()
+            found.extend(worker_results)
+            deferred.extend(worker_deferred)
+        found.extend(_resolve(plan, pool, view, deferred, by_type))
+        return found, set().union(*worker_hashes)
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Deferred],
+             by_type: dict[str, list[int]]) -> list[ValidationResult]:
+    """Evaluate deferred focus nodes here, fetching what they need from the workers: each
+    round probes every pending node (collecting every missing node at once), fetches them,
+    and evaluates the nodes that now have everything."""
+    local = dict(view.local)
+    results: list[ValidationResult] = []
+    pending = list(deferred)
+    wanted = {focus for _, focus in pending}
+    fetched: set[str] = set()
+    while pending:
+        batch = sorted(wanted - fetched)
+        if not batch:
+            raise RuntimeError("validation: deferred focus nodes cannot be resolved")
+        for worker in pool:
+            worker.ask("fetch", batch)
+        for worker in pool:
+            _merge_into(local, worker.answer())
+        for node in batch:
+            local.setdefault(node, {})
+        fetched.update(batch)
+        probe = _Probe(local, view.shared, view.remote, view.closure)
+        evaluate(plan, probe, [f for _, f in pending], by_type,
+                 only=_grouped(pending))
+        wanted = probe.missing
+        if wanted:
+            continue
+        resolver = View(local, view.shared, view.remote, view.closure)
+        found, again = evaluate(plan, resolver, [f for _, f in pending], by_type,
+                                only=_grouped(pending))
+        assert not again
+        results.extend(found)
+        pending = []
+    return results
+
+
+def _grouped(pending: list[Deferred]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for index, focus in pending:
+        grouped.setdefault(focus, []).append(index)
+    return grouped
+
+
+def _merge_into(local: dict[str, Description], found: dict[str, Description]) -> None:
+    for subject, description in found.items():
+        mine = local[subject] = {p: list(v) for p, v in local.get(subject, {}).items()}
+        for predicate, values in description.items():
+            known = mine.setdefault(predicate, [])
+            known.extend(v for v in values if v not in known)
+
+
+class _Probe(View):
+    """A view that notes every node it lacks instead of raising (its verdicts are void)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.missing: set[str] = set()
+
+    def describe(self, node: str) -> Description | None:
+        try:
+            return super().describe(node)
+        except Missing:
+            self.missing.add(node)
+            return None
+
+    def types(self, node: str) -> list[str]:
+        try:
+            return super().types(node)
+        except Missing:
+            self.missing.add(node)
+            return []
+
+
+__all__ = ["RDF_TYPE", "MemoryRecords", "RecordSource", "validate_records"]
