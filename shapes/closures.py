@@ -66,6 +66,9 @@ class View:
         self.remote = remote
         self.closure = classes
         self.remote_types = remote_types or {}
+        self.memo: dict[tuple[int, str], bool] = {}
+        """(shape id, node) -> does not conform, for nodes of ``shared`` (concepts,
+        publishers: the same few are checked for every dataset)."""
 
     def describe(self, node: str) -> Description | None:
         found = self.local.get(node)
@@ -318,10 +321,18 @@ class Compiled:
             if not prop.deactivated:
                 tests.extend(self.failure(prop, c) for c in prop.constraints)
 
-        def test(view: View, x: str) -> bool:
-            return any(t(view, x) for t in tests)
+        key = id(shape)
 
-        self._shapes[id(shape)] = test
+        def test(view: View, x: str) -> bool:
+            if x in view.local:
+                return any(t(view, x) for t in tests)
+            memo = view.memo
+            known = memo.get((key, x))
+            if known is None:
+                known = memo[key, x] = any(t(view, x) for t in tests)
+            return known
+
+        self._shapes[key] = test
         return test
 
     def failure(self, shape: Shape, c: Constraint) -> NodeTest:
@@ -355,13 +366,24 @@ def _lang_matches(tag: str, language_range: str) -> bool:
 @dataclass(frozen=True)
 class CheckRunner:
     """One check as closures: ``value_test`` on each value of ``path`` (a row per failing
-    value), or ``focus_test`` on the focus node (one row)."""
+    value), or ``focus_test`` on the focus node (one row).
+
+    When the path is one predicate, ``predicate`` names it and the common tests are also
+    given as data, for the evaluator to inline: ``kinds`` (the first characters a value
+    must start with: sh:nodeKind), ``minimum`` / ``maximum`` (sh:minCount / sh:maxCount),
+    ``wanted`` (sh:hasValue).
+    """
 
     index: int
     """Position of the check in the plan's list."""
     path: PathFn | None
     value_test: ValueTest | None
     focus_test: NodeTest | None
+    predicate: str | None = None
+    kinds: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    wanted: str | None = None
 
 
 def runner(compiled: Compiled, check: Check, index: int) -> CheckRunner:
@@ -369,13 +391,22 @@ def runner(compiled: Compiled, check: Check, index: int) -> CheckRunner:
     shape, c = check.shape, check.constraint
     if any(t.kind != "class" for t in check.root.targets):
         raise Unsupported("targets other than sh:targetClass")
+    predicate = shape.path.predicate if shape.path is not None else None
     if is_value_level(c):
         test = compiled.value_test(c, shape.path)
         if shape.path is None:
             return CheckRunner(index, None, None, test)
-        return CheckRunner(index, parse_path(shape.path), test, None)
+        kinds = _KINDS[c.kind] if isinstance(c, NodeKindConstraint) else None
+        return CheckRunner(index, parse_path(shape.path), test, None, predicate, kinds)
     if isinstance(c, MinCountConstraint) and c.count == 0:
         return CheckRunner(index, None, None, lambda view, x: False)
     if shape.path is not None and shape.path.unbounded:
         raise Unsupported(f"path {shape.path.sparql}")
-    return CheckRunner(index, None, None, compiled.focus_test(c, shape))
+    focus_test = compiled.focus_test(c, shape)
+    if predicate is None:
+        return CheckRunner(index, None, None, focus_test)
+    return CheckRunner(
+        index, None, None, focus_test, predicate,
+        minimum=c.count if isinstance(c, MinCountConstraint) else None,
+        maximum=c.count if isinstance(c, MaxCountConstraint) else None,
+        wanted=stored(c.value) if isinstance(c, HasValueConstraint) else None)

@@ -8,9 +8,11 @@ is *deferred*: its partial rows are dropped and the caller evaluates it again el
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from shapes.closures import RDF_TYPE, Missing, View
-from shapes.plan import Plan
+from shapes.closures import RDF_TYPE, CheckRunner, Missing, View
+from shapes.plan import Plan, ResultMaker
 from shapes.report import ValidationResult
 
 Deferred = tuple[int, str]
@@ -49,6 +51,44 @@ def roots_by_type(plan: Plan, closure: dict[str, frozenset[str]]) -> dict[str, l
     return found
 
 
+@dataclass
+class _Merged:
+    """The checks of several root plans, arranged for one pass over a focus node's
+    statements: steps per predicate (run on its values), count and hasValue checks, and
+    the checks with other paths."""
+
+    present: dict[str, list[tuple[int, Any, ResultMaker]]] = field(default_factory=dict)
+    minimum: list[tuple[str, int, ResultMaker]] = field(default_factory=list)
+    wanted: list[tuple[str, str, ResultMaker]] = field(default_factory=list)
+    generic: list[tuple[CheckRunner, ResultMaker]] = field(default_factory=list)
+
+
+_KIND, _TEST, _MAX = 0, 1, 2
+
+
+def _merge(plan: Plan, indexes: tuple[int, ...]) -> _Merged:
+    merged = _Merged()
+    for index in indexes:
+        for run in plan.roots[index].runners:
+            maker = plan.makers[run.index]
+            p = run.predicate
+            if p is None:
+                merged.generic.append((run, maker))
+            elif run.kinds is not None:
+                merged.present.setdefault(p, []).append((_KIND, run.kinds, maker))
+            elif run.value_test is not None:
+                merged.present.setdefault(p, []).append((_TEST, run.value_test, maker))
+            elif run.maximum is not None:
+                merged.present.setdefault(p, []).append((_MAX, run.maximum, maker))
+            elif run.minimum is not None:
+                merged.minimum.append((p, run.minimum, maker))
+            elif run.wanted is not None:
+                merged.wanted.append((p, run.wanted, maker))
+            else:
+                merged.generic.append((run, maker))
+    return merged
+
+
 def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, list[int]],
              only: dict[str, list[int]] | None = None
              ) -> tuple[list[ValidationResult], list[Deferred]]:
@@ -56,39 +96,70 @@ def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, li
     the root plans to run, instead of those its types give)."""
     results: list[ValidationResult] = []
     deferred: list[Deferred] = []
-    makers = plan.makers
-    roots = plan.roots
+    plans: dict[tuple[int, ...], _Merged] = {}
+    empty: list[str] = []
     for node in nodes:
+        try:
+            description = view.describe(node)
+        except Missing:
+            continue  # described elsewhere: evaluated there
+        if description is None:
+            continue
         if only is not None:
-            chosen = only.get(node, [])
+            chosen = tuple(only.get(node, ()))
         else:
-            try:
-                types = view.types(node)
-            except Missing:
-                continue  # described elsewhere: evaluated there
-            chosen = []
+            types = description.get(RDF_TYPE)
+            if types is None:
+                continue
+            picked: list[int] = []
             for t in types:
                 for index in by_type.get(t, ()):
-                    if index not in chosen:
-                        chosen.append(index)
-        for index in chosen:
-            found: list[ValidationResult] = []
-            try:
-                for run in roots[index].runners:
-                    maker = makers[run.index]
-                    if run.focus_test is not None:
-                        if run.focus_test(view, node):
-                            found.append(maker.make(node, None))
-                        continue
-                    assert run.path is not None and run.value_test is not None
-                    test = run.value_test
-                    for value in run.path(view, node):
-                        if test(view, value):
-                            found.append(maker.make(node, value))
-            except Missing:
-                deferred.append((index, node))
-                continue
-            results.extend(found)
+                    if index not in picked:
+                        picked.append(index)
+            chosen = tuple(picked)
+        if not chosen:
+            continue
+        merged = plans.get(chosen)
+        if merged is None:
+            merged = plans[chosen] = _merge(plan, chosen)
+        found: list[ValidationResult] = []
+        try:
+            present = merged.present
+            for predicate, values in description.items():
+                steps = present.get(predicate)
+                if steps is None:
+                    continue
+                for step, argument, maker in steps:
+                    if step == _KIND:
+                        for value in values:
+                            if value[0] not in argument:
+                                found.append(maker.make(node, value))
+                    elif step == _TEST:
+                        for value in values:
+                            if argument(view, value):
+                                found.append(maker.make(node, value))
+                    elif len(values) > argument:
+                        found.append(maker.make(node, None))
+            for predicate, count, maker in merged.minimum:
+                if len(description.get(predicate, empty)) < count:
+                    found.append(maker.make(node, None))
+            for predicate, value, maker in merged.wanted:
+                if value not in description.get(predicate, empty):
+                    found.append(maker.make(node, None))
+            for run, maker in merged.generic:
+                if run.focus_test is not None:
+                    if run.focus_test(view, node):
+                        found.append(maker.make(node, None))
+                    continue
+                assert run.path is not None and run.value_test is not None
+                test = run.value_test
+                for value in run.path(view, node):
+                    if test(view, value):
+                        found.append(maker.make(node, value))
+        except Missing:
+            deferred.extend((index, node) for index in chosen)
+            continue
+        results.extend(found)
     return results, deferred
 
 

@@ -226,9 +226,12 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                 connection.send(("ok", evaluate(plan, view, nodes,
                                                 roots_by_type(plan, closure))))
             elif command == "fetch":
-                wanted: list[str] = payload
-                connection.send(("ok", {s: local.subjects[s] for s in wanted
-                                        if s in local.subjects}))
+                wanted, wanted_types = payload
+                subjects = local.subjects
+                connection.send(("ok", (
+                    {s: subjects[s] for s in wanted if s in subjects},
+                    {s: subjects[s].get(RDF_TYPE, []) for s in wanted_types
+                     if s in subjects})))
     except Exception:
         connection.send(("error", traceback.format_exc()))
 
@@ -284,36 +287,40 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
 def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Deferred],
              by_type: dict[str, list[int]]) -> list[ValidationResult]:
     """Evaluate deferred focus nodes here, fetching what they need from the workers: each
-    round probes every pending node (collecting every missing node at once), fetches them,
-    and evaluates the nodes that now have everything."""
+    round probes every pending node (collecting every missing node at once: its statements,
+    or only its types when a class test is all that needs it), fetches them, and evaluates
+    the nodes once nothing is missing."""
     local = dict(view.local)
-    results: list[ValidationResult] = []
-    pending = list(deferred)
-    wanted = {focus for _, focus in pending}
-    fetched: set[str] = set()
-    while pending:
-        batch = sorted(wanted - fetched)
-        if not batch:
-            raise RuntimeError("validation: deferred focus nodes cannot be resolved")
+    types: dict[str, list[str]] = {}
+    pending = _grouped(deferred)
+    if not pending:
+        return []
+    wanted, wanted_types = set(pending), set()
+    while True:
+        batch = sorted(wanted - local.keys())
+        batch_types = sorted(wanted_types - local.keys() - types.keys())
         for worker in pool:
-            worker.ask("fetch", batch)
+            worker.ask("fetch", (batch, batch_types))
         for worker in pool:
-            _merge_into(local, worker.answer())
+            descriptions, found_types = worker.answer()
+            _merge_into(local, descriptions)
+            for node, classes in found_types.items():
+                known = types.setdefault(node, [])
+                known.extend(c for c in classes if c not in known)
         for node in batch:
             local.setdefault(node, {})
-        fetched.update(batch)
-        probe = _Probe(local, view.shared, view.remote, view.closure)
-        evaluate(plan, probe, [f for _, f in pending], by_type,
-                 only=_grouped(pending))
-        wanted = probe.missing
-        if wanted:
-            continue
-        resolver = View(local, view.shared, view.remote, view.closure)
-        found, again = evaluate(plan, resolver, [f for _, f in pending], by_type,
-                                only=_grouped(pending))
-        assert not again
-        results.extend(found)
-        pending = []
+        for node in batch_types:
+            types.setdefault(node, [])
+        probe = _Probe(local, view.shared, view.remote, view.closure, types)
+        evaluate(plan, probe, list(pending), by_type, only=pending)
+        if not probe.missing and not probe.missing_types:
+            break
+        if probe.missing <= local.keys() and probe.missing_types <= local.keys() | types.keys():
+            raise RuntimeError("validation: deferred focus nodes cannot be resolved")
+        wanted, wanted_types = probe.missing, probe.missing_types
+    resolver = View(local, view.shared, view.remote, view.closure, types)
+    results, again = evaluate(plan, resolver, list(pending), by_type, only=pending)
+    assert not again
     return results
 
 
@@ -338,6 +345,7 @@ class _Probe(View):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.missing: set[str] = set()
+        self.missing_types: set[str] = set()
 
     def describe(self, node: str) -> Description | None:
         try:
@@ -350,7 +358,7 @@ class _Probe(View):
         try:
             return super().types(node)
         except Missing:
-            self.missing.add(node)
+            self.missing_types.add(node)
             return []
 
 
