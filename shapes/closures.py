@@ -204,10 +204,7 @@ class Compiled:
 
             def class_test(view: View, v: str) -> bool:
                 accepted = view.closure[cls]
-                for t in view.types(v):
-                    if t[1:-1] in accepted:
-                        return False
-                return True
+                return all(t[1:-1] not in accepted for t in view.types(v))
 
             return class_test
         if isinstance(c, DatatypeConstraint):

@@ -151,8 +151,9 @@ def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, li
                     if run.focus_test(view, node):
                         found.append(maker.make(node, None))
                     continue
-                assert run.path is not None and run.value_test is not None
                 test = run.value_test
+                assert run.path is not None
+                assert test is not None
                 for value in run.path(view, node):
                     if test(view, value):
                         found.append(maker.make(node, value))

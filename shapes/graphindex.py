@@ -5,7 +5,8 @@ graph the shapes see. Literals are kept in their stored form (:mod:`shapes.terms
 test and every reported value matches what the SPARQL engine reads from the store.
 
 >>> index = GraphIndex()
->>> index.add_nquads(b'<http://e/s> <http://e/p> "012"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n')
+>>> xsd = "http://www.w3.org/2001/XMLSchema#"
+>>> index.add_nquads(f'<http://e/s> <http://e/p> "012"^^<{xsd}integer> .'.encode())
 >>> index.finish()
 >>> index.values("<http://e/s>", "http://e/p")
 ['"12"^^<http://www.w3.org/2001/XMLSchema#integer>']
@@ -36,49 +37,6 @@ class GraphIndex:
     def add_nquads(self, data: bytes) -> int:
         """Add N-Quads (or N-Triples) text; returns the number of statements read."""
         return self.add_quads(parse(data, format=RdfFormat.N_QUADS, lenient=True))
-
-    def add_records(self, data: bytes) -> int:
-        """Add N-Quads as ldcat writes them (one quad a line, every quad in a named graph).
-
-        A line whose terms are printed as pyoxigraph prints them (no escape, no control
-        character, a lower-case language tag) is split as text; the others are parsed by
-        pyoxigraph. Both give the same strings (tests/test_validator_differential.py).
-        """
-        subjects = self.subjects
-        canonical = self._canonical
-        slow: list[str] = []
-        count = 0
-        for line in data.decode("utf-8").split("\n"):
-            if not line:
-                continue
-            if "\\" in line or not line.isprintable():
-                slow.append(line)
-                continue
-            subject, predicate, rest = line.split(" ", 2)
-            obj = rest[:rest.rindex(" ", 0, len(rest) - 2)]
-            if obj[0] == '"':
-                end = obj[-1]
-                if end == ">":
-                    obj = canonical(obj)
-                elif end != '"':
-                    tag = obj[obj.rindex('"') + 1:]
-                    if not tag.islower():
-                        slow.append(line)
-                        continue
-            count += 1
-            predicate = predicate[1:-1]
-            description = subjects.get(subject)
-            if description is None:
-                subjects[subject] = {predicate: [obj]}
-                continue
-            values = description.get(predicate)
-            if values is None:
-                description[predicate] = [obj]
-            else:
-                values.append(obj)
-        if slow:
-            count += self.add_nquads("\n".join(slow).encode("utf-8"))
-        return count
 
     def add_file(self, path: Path, fmt: RdfFormat) -> int:
         """Add an RDF file (background vocabularies)."""

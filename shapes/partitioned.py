@@ -21,6 +21,7 @@ The union of the results is exactly the SPARQL engine's (tests/test_validator_di
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -108,8 +109,9 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
         _merge(shared, part.subjects)
     shared.finish()
     steps = len(plan.checks)
-    if not partitioned:
-        found, in_parts = _single(plan, shared), set()
+    in_parts: set[int] = set()
+    if not partitioned or reopen is None:
+        found = _single(plan, shared)
     else:
         found, in_parts = _parallel(plan, shared, partitioned, workers, reopen)
     if progress is not None:
@@ -187,10 +189,8 @@ class _Worker:
         return value
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError, OSError):
             self.ask("stop")
-        except (BrokenPipeError, OSError):
-            pass
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.kill()
@@ -295,7 +295,7 @@ def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Def
     pending = _grouped(deferred)
     if not pending:
         return []
-    wanted, wanted_types = set(pending), set()
+    wanted, wanted_types = set(pending), set[str]()
     while True:
         batch = sorted(wanted - local.keys())
         batch_types = sorted(wanted_types - local.keys() - types.keys())

@@ -172,13 +172,17 @@ def _surely_well_formed(body: str, datatype: str) -> bool:
     """True for the common valid forms; False means "ask Oxigraph"."""
     if datatype == XSD + "dateTime":
         match = _DATETIME.fullmatch(body)
-        return bool(match) and len(match.group(1)) == 4 and match.group(1)[0] != "-" and \
-            _valid_date(match.group(1), match.group(2), match.group(3)) and \
-            int(match.group(4)) < 24 and int(match.group(5)) < 60 and int(match.group(6)) < 60
+        if match is None:
+            return False
+        year, month, day, hour, minute, second = match.group(1, 2, 3, 4, 5, 6)
+        return len(year) == 4 and year[0] != "-" and _valid_date(year, month, day) and \
+            int(hour) < 24 and int(minute) < 60 and int(second) < 60
     if datatype == XSD + "date":
-        match = _DATE.fullmatch(body)
-        return bool(match) and len(match.group(1)) == 4 and match.group(1)[0] != "-" and \
-            _valid_date(match.group(1), match.group(2), match.group(3))
+        found = _DATE.fullmatch(body)
+        if found is None:
+            return False
+        year, month, day = found.group(1, 2, 3)
+        return len(year) == 4 and year[0] != "-" and _valid_date(year, month, day)
     if datatype in _RANGES:
         if not _INTEGER.fullmatch(body):
             return False

@@ -34,9 +34,9 @@ from rdflib.namespace import RDF as RDFNS
 from rdflib.term import Node
 
 from ontology.datatypes import restore_datatypes
+from shapes.graphindex import GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import parse_shapes
-from shapes.graphindex import GraphIndex
 from shapes.partitioned import MemoryRecords, validate_records
 from shapes.report import ValidationResult
 from shapes.validate import run_checks, validate_store

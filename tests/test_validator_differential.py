@@ -12,14 +12,14 @@ import multiprocessing
 import os
 import random
 import re
-from typing import Any
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
-from rdflib import Graph
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+from rdflib import Graph
 
 from shapes.dataset import rdf_format
 from shapes.parse import load_shapes
