@@ -7,6 +7,7 @@ test and every reported value matches what the SPARQL engine reads from the stor
 >>> index = GraphIndex()
 >>> xsd = "http://www.w3.org/2001/XMLSchema#"
 >>> index.add_nquads(f'<http://e/s> <http://e/p> "012"^^<{xsd}integer> .'.encode())
+1
 >>> index.finish()
 >>> index.values("<http://e/s>", "http://e/p")
 ['"12"^^<http://www.w3.org/2001/XMLSchema#integer>']
