@@ -60,12 +60,16 @@ class View:
 
     def __init__(self, local: dict[str, Description], shared: dict[str, Description],
                  remote: set[int] | frozenset[int], classes: dict[str, frozenset[str]],
-                 remote_types: dict[str, list[str]] | None = None) -> None:
+                 remote_types: dict[str, list[str]] | None = None,
+                 inverse: dict[str, dict[str, list[str]]] | None = None) -> None:
         self.local = local
         self.shared = shared
         self.remote = remote
         self.closure = classes
         self.remote_types = remote_types or {}
+        self.inverse = inverse or {}
+        """predicate -> object -> subjects, for the predicates of inverse paths (complete:
+        gathered from every part)."""
         self.memo: dict[tuple[int, str], bool] = {}
         """(shape id, node) -> does not conform, for nodes of ``shared`` (concepts,
         publishers: the same few are checked for every dataset)."""
@@ -81,6 +85,10 @@ class View:
     def values(self, node: str, predicate: str) -> list[str]:
         found = self.describe(node)
         return _EMPTY if found is None else found.get(predicate, _EMPTY)
+
+    def subjects_of(self, predicate: str, node: str) -> list[str]:
+        """The subjects of ``predicate`` statements whose object is ``node``."""
+        return self.inverse[predicate].get(node, _EMPTY)
 
     def types(self, node: str) -> list[str]:
         found = self.local.get(node)
@@ -119,7 +127,7 @@ def parse_path(path: Path) -> PathFn:
             return view.values(node, predicate)
 
         return one
-    if path.unbounded or "^" in path.sparql:
+    if path.unbounded:
         raise Unsupported(f"path {path.sparql}")
     tree, rest = _path_expression(path.sparql)
     if rest.strip():
@@ -128,6 +136,15 @@ def parse_path(path: Path) -> PathFn:
 
 
 PathTree = str | tuple[str, list["PathTree"]]
+"""A predicate IRI, or an operator (``/``, ``|``, ``^``) with its operands."""
+
+
+def inverse_predicates(path: Path) -> set[str]:
+    """The predicates ``path`` follows backwards (their statements must be indexed by
+    object)."""
+    if path.predicate is not None or path.unbounded:
+        return set()
+    return set(re.findall(r"\^\(<([^>]*)>\)", path.sparql))
 
 
 def _path_expression(text: str) -> tuple[PathTree, str]:
@@ -135,6 +152,11 @@ def _path_expression(text: str) -> tuple[PathTree, str]:
     if text.startswith("<"):
         end = text.index(">")
         return text[1:end], text[end + 1:]
+    if text.startswith("^("):
+        inner, rest = _path_expression(text[1:])
+        if not isinstance(inner, str):
+            raise Unsupported(f"path {text}: the inverse of a complex path")
+        return ("^", [inner]), rest
     if not text.startswith("("):
         raise Unsupported(f"path {text}")
     parts: list[PathTree] = []
@@ -145,6 +167,8 @@ def _path_expression(text: str) -> tuple[PathTree, str]:
         parts.append(part)
         rest = rest.strip()
         if rest.startswith(")"):
+            if len(parts) == 1:
+                return parts[0], rest[1:]
             return (operator or "/", parts), rest[1:]
         if rest[0] not in "/|" or (operator and rest[0] != operator):
             raise Unsupported(f"path {text}")
@@ -157,6 +181,10 @@ def _path_fn(tree: PathTree) -> PathFn:
         predicate = tree
         return lambda view, node: view.values(node, predicate)
     operator, parts = tree
+    if operator == "^":
+        inverted = parts[0]
+        assert isinstance(inverted, str)
+        return lambda view, node: view.subjects_of(inverted, node)
     functions = [_path_fn(part) for part in parts]
     if operator == "|":
         def alternative(view: View, node: str) -> list[str]:

@@ -79,6 +79,15 @@ class GraphIndex:
                     if len(unique) != len(values):
                         description[predicate] = unique
 
+    def inverse(self, predicates: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+        """predicate -> object -> subjects, for ``predicates``."""
+        found: dict[str, dict[str, list[str]]] = {p: {} for p in predicates}
+        for subject, description in self.subjects.items():
+            for predicate, by_object in found.items():
+                for obj in description.get(predicate, ()):
+                    by_object.setdefault(obj, []).append(subject)
+        return found
+
     def values(self, subject: str, predicate: str) -> list[str]:
         description = self.subjects.get(subject)
         if description is None:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
@@ -36,6 +38,19 @@ from shapes.model import ShapesGraph
 from shapes.parse import ShapesError
 from shapes.plan import Plan, make_plan
 from shapes.report import ValidationReport, ValidationResult
+
+_TRACE = bool(os.environ.get("LDCAT_VALIDATE_TRACE"))
+_STARTED = [time.monotonic()]
+
+
+def _trace(what: str) -> None:
+    """With LDCAT_VALIDATE_TRACE set, print the time since the last stage (stderr)."""
+    if _TRACE:
+        now = time.monotonic()
+        print(f"{now - _STARTED[0]:8.2f} s {what} (pid {os.getpid()})", file=sys.stderr,
+              flush=True)
+        _STARTED[0] = now
+
 
 BATCH_GRAPHS = 4_000
 """Record graphs read and parsed at a time."""
@@ -87,7 +102,7 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
     in this process. Raises :class:`ShapesError` when a check needs ``fallback`` and none is
     given.
     """
-    started = time.monotonic()
+    started = _STARTED[0] = time.monotonic()
     plan = make_plan(shapes)
     if plan.fallback and fallback is None:
         names = sorted({f"{c.shape.name} {c.constraint.component}" for c in plan.fallback})
@@ -108,6 +123,7 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
         record_subjects.update(part.subjects)
         _merge(shared, part.subjects)
     shared.finish()
+    _trace(f"shared part indexed: {len(shared_graphs)} records")
     steps = len(plan.checks)
     in_parts: set[int] = set()
     if not partitioned or reopen is None:
@@ -116,13 +132,16 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
         found, in_parts = _parallel(plan, shared, partitioned, workers, reopen)
     if progress is not None:
         progress(steps - len(plan.fallback), steps)
+    _trace(f"closures done: {len(found)} results")
     if plan.fallback and fallback is not None:
         found.extend(fallback(plan.fallback))
+        _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
     results = _mark(found, background_subjects,
                     lambda focus: focus in record_subjects or hash(focus) in in_parts)
     if progress is not None:
         progress(steps, steps)
     ordered = sorted(results, key=ValidationResult.order)
+    _trace("results marked and sorted")
     return ValidationReport(shapes=name, results=ordered, checks=steps,
                             seconds=time.monotonic() - started, notices=list(shapes.notices),
                             slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"])
@@ -159,7 +178,7 @@ def _closure(plan: Plan, pairs: Iterable[tuple[str, str]]) -> dict[str, frozense
 
 def _single(plan: Plan, shared: GraphIndex) -> list[ValidationResult]:
     closure = _closure(plan, type_pairs(shared.subjects))
-    view = View({}, shared.subjects, frozenset(), closure)
+    view = View({}, shared.subjects, frozenset(), closure, None, shared.inverse(plan.inverse))
     results, deferred = evaluate(plan, view, list(shared.subjects), roots_by_type(plan, closure))
     assert not deferred  # nothing is held elsewhere
     return results
@@ -212,19 +231,23 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                 for start in range(0, len(graphs), BATCH_GRAPHS):
                     local.add_nquads(records.nquads_of(graphs[start:start + BATCH_GRAPHS]))
                 local.finish()
+                _trace(f"worker indexed {len(graphs)} records")
                 connection.send(("ok", ([hash(s) for s in local.subjects],
-                                        type_pairs(local.subjects))))
+                                        type_pairs(local.subjects),
+                                        local.inverse(plan.inverse))))
             elif command == "split":
                 hashes: set[int] = payload
                 split = {s for s in local.subjects if hash(s) in hashes}
                 connection.send(("ok", {s: local.subjects[s] for s in split}))
             elif command == "evaluate":
-                merged, remote, closure = payload
+                merged, remote, closure, inverse = payload
                 local.subjects.update(merged)
-                view = View(local.subjects, shared.subjects, remote, closure)
+                view = View(local.subjects, shared.subjects, remote, closure, None, inverse)
                 nodes = [s for s in local.subjects if s not in split]
-                connection.send(("ok", evaluate(plan, view, nodes,
-                                                roots_by_type(plan, closure))))
+                outcome = evaluate(plan, view, nodes, roots_by_type(plan, closure))
+                _trace(f"worker evaluated: {len(outcome[0])} results, "
+                       f"{len(outcome[1])} deferred")
+                connection.send(("ok", outcome))
             elif command == "fetch":
                 wanted, wanted_types = payload
                 subjects = local.subjects
@@ -246,8 +269,9 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         for worker in pool:
             worker.ask("load")
         loaded = [worker.answer() for worker in pool]
+        _trace("parts indexed")
         seen: dict[int, int] = {hash(s): 1 for s in shared.subjects}
-        for hashes, _ in loaded:
+        for hashes, _, _ in loaded:
             for h in hashes:
                 seen[h] = seen.get(h, 0) + 1
         split = {h for h, n in seen.items() if n > 1}
@@ -260,24 +284,34 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
             if subject in shared.subjects:
                 _merge(merged, {subject: shared.subjects[subject]})
         merged.finish()
+        _trace(f"{len(merged.subjects)} split subjects merged")
         closure = _closure(plan, [*type_pairs(shared.subjects),
-                                  *(pair for _, pairs in loaded for pair in pairs)])
-        worker_hashes = [set(hashes) for hashes, _ in loaded]
+                                  *(pair for _, pairs, _ in loaded for pair in pairs)])
+        inverse = shared.inverse(plan.inverse)
+        for _, _, part in loaded:
+            for predicate, by_object in part.items():
+                for obj, subjects in by_object.items():
+                    known = inverse[predicate].setdefault(obj, [])
+                    known.extend(s for s in subjects if s not in known)
+        worker_hashes = [set(hashes) for hashes, _, _ in loaded]
         for number, worker in enumerate(pool):
             others = set().union(*(h for i, h in enumerate(worker_hashes) if i != number))
-            worker.ask("evaluate", (merged.subjects, others - split, closure))
+            worker.ask("evaluate", (merged.subjects, others - split, closure, inverse))
         # meanwhile: the shared and split focus nodes, here
         everywhere = set().union(*worker_hashes) - split
-        view = View(merged.subjects, shared.subjects, everywhere, closure)
+        view = View(merged.subjects, shared.subjects, everywhere, closure, None, inverse)
         by_type = roots_by_type(plan, closure)
         nodes = [*merged.subjects, *(s for s in shared.subjects if s not in merged.subjects)]
         results, deferred = evaluate(plan, view, nodes, by_type)
+        _trace(f"shared part evaluated: {len(results)} results, {len(deferred)} deferred")
         found = list(results)
         for worker in pool:
             worker_results, worker_deferred = worker.answer()
             found.extend(worker_results)
             deferred.extend(worker_deferred)
+        _trace("worker results received")
         found.extend(_resolve(plan, pool, view, deferred, by_type))
+        _trace(f"{len(deferred)} deferred focus nodes resolved")
         return found, set().union(*worker_hashes)
     finally:
         for worker in pool:
@@ -311,14 +345,14 @@ def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Def
             local.setdefault(node, {})
         for node in batch_types:
             types.setdefault(node, [])
-        probe = _Probe(local, view.shared, view.remote, view.closure, types)
+        probe = _Probe(local, view.shared, view.remote, view.closure, types, view.inverse)
         evaluate(plan, probe, list(pending), by_type, only=pending)
         if not probe.missing and not probe.missing_types:
             break
         if probe.missing <= local.keys() and probe.missing_types <= local.keys() | types.keys():
             raise RuntimeError("validation: deferred focus nodes cannot be resolved")
         wanted, wanted_types = probe.missing, probe.missing_types
-    resolver = View(local, view.shared, view.remote, view.closure, types)
+    resolver = View(local, view.shared, view.remote, view.closure, types, view.inverse)
     results, again = evaluate(plan, resolver, list(pending), by_type, only=pending)
     assert not again
     return results

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ontology.datatypes import DECLARED_DATATYPES
-from shapes.closures import CheckRunner, Compiled, Unsupported, runner
+from shapes.closures import CheckRunner, Compiled, Unsupported, inverse_predicates, runner
 from shapes.compile import Check, Compiler
 from shapes.model import ClassConstraint, QualifiedConstraint, Shape, ShapesGraph
 from shapes.parse import ShapesError
@@ -57,6 +57,8 @@ class Plan:
     fallback: list[Check]
     classes: set[str]
     """Every class IRI a target or an sh:class names (their subclass closures are needed)."""
+    inverse: set[str] = field(default_factory=set)
+    """Predicates of inverse paths (indexed by object as well)."""
 
 
 def make_plan(shapes: ShapesGraph) -> Plan:
@@ -75,7 +77,7 @@ def make_plan(shapes: ShapesGraph) -> Plan:
             index = len(plan.checks)
             plan.checks.append(check)
             plan.makers.append(_maker(check))
-            _collect_classes(check.shape, plan.classes, set())
+            _collect_classes(check.shape, plan.classes, set(), plan.inverse)
             try:
                 root_plan.runners.append(runner(compiled, check, index))
             except Unsupported:
@@ -95,16 +97,18 @@ def _maker(check: Check) -> ResultMaker:
                        focus_as_value=shape.path is None and c.component not in _NO_VALUE)
 
 
-def _collect_classes(shape: Shape, found: set[str], seen: set[int]) -> None:
+def _collect_classes(shape: Shape, found: set[str], seen: set[int], inverse: set[str]) -> None:
     if id(shape) in seen:
         return
     seen.add(id(shape))
+    if shape.path is not None:
+        inverse.update(inverse_predicates(shape.path))
     for c in shape.constraints:
         if isinstance(c, ClassConstraint):
             found.add(c.cls)
         for nested in (getattr(c, "shape", None), *getattr(c, "shapes", ()),
                        *(c.disjoint_from if isinstance(c, QualifiedConstraint) else ())):
             if isinstance(nested, Shape):
-                _collect_classes(nested, found, seen)
+                _collect_classes(nested, found, seen, inverse)
     for prop in shape.properties:
-        _collect_classes(prop, found, seen)
+        _collect_classes(prop, found, seen, inverse)
