@@ -26,6 +26,7 @@ Description = dict[str, list[str]]
 """predicate IRI -> values of one subject."""
 
 _EMPTY: list[str] = []
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 class GraphIndex:
@@ -34,6 +35,8 @@ class GraphIndex:
     def __init__(self) -> None:
         self.subjects: dict[str, Description] = {}
         self._canonical = Canonical()
+        self._shared: dict[str, str] = {}
+        """One string object per predicate and per class (less memory, faster lookups)."""
 
     def add_nquads(self, data: bytes) -> int:
         """Add N-Quads (or N-Triples) text; returns the number of statements read."""
@@ -47,18 +50,22 @@ class GraphIndex:
         """Add parsed statements; returns how many."""
         subjects = self.subjects
         canonical = self._canonical
+        shared = self._shared
         count = 0
         for quad in quads:
             count += 1
+            predicate = quad.predicate.value
+            predicate = shared.setdefault(predicate, predicate)
             subject = str(quad.subject)
             obj = str(quad.object)
             if obj[-1] == ">" and obj[0] == '"':
                 obj = canonical(obj)
+            elif predicate == RDF_TYPE:
+                obj = shared.setdefault(obj, obj)
             description = subjects.get(subject)
             if description is None:
-                subjects[subject] = {quad.predicate.value: [obj]}
+                subjects[subject] = {predicate: [obj]}
                 continue
-            predicate = quad.predicate.value
             values = description.get(predicate)
             if values is None:
                 description[predicate] = [obj]
