@@ -22,11 +22,13 @@ The union of the results is exactly the SPARQL engine's (tests/test_validator_di
 from __future__ import annotations
 
 import contextlib
+import heapq
 import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -128,21 +130,22 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
     steps = len(plan.checks)
     in_parts: set[int] = set()
     if not partitioned or reopen is None:
-        found = _single(plan, shared)
+        found = [sorted(_single(plan, shared), key=ValidationResult.order)]
     else:
         found, in_parts = _parallel(plan, shared, partitioned, workers, reopen)
     if progress is not None:
         progress(steps - len(plan.fallback), steps)
-    _trace(f"closures done: {len(found)} results")
+    _trace(f"closures done: {sum(map(len, found))} results")
     if plan.fallback and fallback is not None:
-        found.extend(fallback(plan.fallback))
+        found.append(sorted(fallback(plan.fallback), key=ValidationResult.order))
         _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
-    results = _mark(found, background_subjects,
-                    lambda focus: focus in record_subjects or hash(focus) in in_parts)
+    # a set, as in the SPARQL engine: two shapes may state the same result
+    ordered = list(dict.fromkeys(heapq.merge(*found, key=ValidationResult.order)))
+    _mark(ordered, background_subjects,
+          lambda focus: focus in record_subjects or hash(focus) in in_parts)
     if progress is not None:
         progress(steps, steps)
-    ordered = sorted(results, key=ValidationResult.order)
-    _trace("results marked and sorted")
+    _trace("results merged and marked")
     return ValidationReport(shapes=name, results=ordered, checks=steps,
                             seconds=time.monotonic() - started, notices=list(shapes.notices),
                             slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"])
@@ -160,17 +163,13 @@ def _merge(index: GraphIndex, subjects: dict[str, Description]) -> None:
                 mine.setdefault(predicate, []).extend(values)
 
 
-def _mark(results: Iterable[ValidationResult], background_subjects: set[str],
-          is_record_subject: Callable[[str], bool]) -> set[ValidationResult]:
-    """Flag results whose focus node is described only by the background."""
-    marked: set[ValidationResult] = set()
-    for r in results:
+def _mark(results: list[ValidationResult], background_subjects: set[str],
+          is_record_subject: Callable[[str], bool]) -> None:
+    """Flag (in place) the results whose focus node is described only by the background."""
+    for position, r in enumerate(results):
         if r.focus in background_subjects and r.focus[0] == "<" and \
                 not is_record_subject(r.focus):
-            r = ValidationResult(r.focus, r.path, r.component, r.severity, r.value, r.shape,
-                                 r.message, background=True)
-        marked.add(r)
-    return marked
+            results[position] = replace(r, background=True)
 
 
 def _closure(plan: Plan, pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
@@ -242,10 +241,11 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                 connection.send(("ok", {s: local.subjects[s] for s in split}))
             elif command == "evaluate":
                 merged, remote, closure, inverse = payload
-                local.subjects.update(merged)
+                nodes = [s for s in local.subjects if s not in split]  # split: evaluated here
+                local.subjects.update(merged)  # the complete statements of split subjects
                 view = View(local.subjects, shared.subjects, remote, closure, None, inverse)
-                nodes = [s for s in local.subjects if s not in split]
                 outcome = evaluate(plan, view, nodes, roots_by_type(plan, closure))
+                outcome[0].sort(key=ValidationResult.order)
                 _trace(f"worker evaluated: {len(outcome[0])} results, "
                        f"{len(outcome[1])} deferred")
                 connection.send(("ok", outcome))
@@ -261,8 +261,10 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
 
 
 def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int,
-              reopen: Callable[[], RecordSource]) -> tuple[list[ValidationResult], set[int]]:
-    """Results of the closures, and the hashes of the subjects the workers hold."""
+              reopen: Callable[[], RecordSource]
+              ) -> tuple[list[list[ValidationResult]], set[int]]:
+    """Results of the closures (lists each in report order), and the hashes of the
+    subjects the workers hold."""
     context = multiprocessing.get_context("fork")
     parts = [partitioned[i::count] for i in range(count)]
     pool = [_Worker(context, plan, shared, part, reopen) for part in parts]
@@ -295,28 +297,49 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
                     known = inverse[predicate].setdefault(obj, [])
                     known.extend(s for s in subjects if s not in known)
         worker_hashes = [set(hashes) for hashes, _, _ in loaded]
+        everywhere = set().union(*worker_hashes) - split
+        types = _types_of_references(pool, everywhere, merged, shared)
+        _trace(f"types of {len(types)} nodes the shared part references")
         for number, worker in enumerate(pool):
             others = set().union(*(h for i, h in enumerate(worker_hashes) if i != number))
             worker.ask("evaluate", (merged.subjects, others - split, closure, inverse))
         # meanwhile: the shared and split focus nodes, here
-        everywhere = set().union(*worker_hashes) - split
-        view = View(merged.subjects, shared.subjects, everywhere, closure, None, inverse)
+        view = View(merged.subjects, shared.subjects, everywhere, closure, types, inverse)
         by_type = roots_by_type(plan, closure)
         nodes = [*merged.subjects, *(s for s in shared.subjects if s not in merged.subjects)]
         results, deferred = evaluate(plan, view, nodes, by_type)
         _trace(f"shared part evaluated: {len(results)} results, {len(deferred)} deferred")
-        found = list(results)
+        found = [results]
         for worker in pool:
             worker_results, worker_deferred = worker.answer()
-            found.extend(worker_results)
+            found.append(worker_results)
             deferred.extend(worker_deferred)
         _trace("worker results received")
-        found.extend(_resolve(plan, pool, view, deferred, by_type))
+        results.extend(_resolve(plan, pool, view, deferred, by_type))
+        results.sort(key=ValidationResult.order)
         _trace(f"{len(deferred)} deferred focus nodes resolved")
         return found, set().union(*worker_hashes)
     finally:
         for worker in pool:
             worker.stop()
+
+
+def _types_of_references(pool: Sequence[_Worker], elsewhere: set[int], merged: GraphIndex,
+                         shared: GraphIndex) -> dict[str, list[str]]:
+    """The types of the nodes that the shared and split subjects reference and a worker
+    describes (the datasets of the catalogue): fetched once, not deferred one by one."""
+    wanted = sorted({value for index in (merged, shared)
+                     for description in index.subjects.values()
+                     for values in description.values() for value in values
+                     if value[0] != '"' and hash(value) in elsewhere})
+    for worker in pool:
+        worker.ask("fetch", ([], wanted))
+    types: dict[str, list[str]] = {}
+    for worker in pool:
+        for node, classes in worker.answer()[1].items():
+            known = types.setdefault(node, [])
+            known.extend(c for c in classes if c not in known)
+    return types
 
 
 def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Deferred],
@@ -326,7 +349,7 @@ def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Def
     or only its types when a class test is all that needs it), fetches them, and evaluates
     the nodes once nothing is missing."""
     local = dict(view.local)
-    types: dict[str, list[str]] = {}
+    types = dict(view.remote_types)
     pending = _grouped(deferred)
     if not pending:
         return []
