@@ -22,6 +22,7 @@ The union of the results is exactly the SPARQL engine's (tests/test_validator_di
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import multiprocessing
 import os
@@ -104,6 +105,20 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
     in this process. Raises :class:`ShapesError` when a check needs ``fallback`` and none is
     given.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # millions of containers, no cycles: the collector would only rescan them
+    try:
+        return _validate(records, shapes, background, name, workers, reopen, fallback,
+                         progress, min_records)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex, name: str,
+              workers: int, reopen: Callable[[], RecordSource] | None,
+              fallback: Fallback | None, progress: Progress | None,
+              min_records: int) -> ValidationReport:
     started = _STARTED[0] = time.monotonic()
     _STARTED[1] = time.process_time()
     plan = make_plan(shapes)
@@ -219,6 +234,8 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
            reopen: Callable[[], RecordSource]) -> None:
     import traceback
 
+    gc.freeze()  # the inherited objects are never collected: their pages stay shared
+    gc.disable()  # millions of containers, no cycles: the collector would only rescan them
     local = GraphIndex()
     split: set[str] = set()
     try:
