@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from loader.record_text import RecordText
 from shapes.compile import Check
@@ -20,7 +20,7 @@ from shapes.dataset import add_background, generation_checkpoint, rdf_format
 from shapes.graphindex import GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import ShapesError
-from shapes.partitioned import MIN_PARTITIONED, validate_records
+from shapes.partitioned import MIN_PARTITIONED, MemoryRecords, validate_records
 from shapes.report import ValidationReport, ValidationResult
 from shapes.validate import Progress, run_checks
 
@@ -32,6 +32,27 @@ def background_index(files: Iterable[Path]) -> GraphIndex:
         index.add_file(path, rdf_format(path))
     index.finish()
     return index
+
+
+def validate_loaded(store: Store, shapes: ShapesGraph, vocabularies: list[Path], name: str,
+                    workers: int | None) -> ValidationReport:
+    """Validate an in-memory store (a file's quads, its default graph empty) with the
+    partitioned engine; the vocabularies are added to its default graph only if some check
+    needs the SPARQL engine."""
+    texts: dict[str, list[Quad]] = {}
+    for quad in store:
+        if isinstance(quad.graph_name, NamedNode):
+            texts.setdefault(quad.graph_name.value, []).append(quad)
+    records = MemoryRecords({graph: serialize(quads, format=RdfFormat.N_QUADS) or b""
+                             for graph, quads in texts.items()})
+
+    def fallback(checks: list[Check]) -> set[ValidationResult]:
+        add_background(store, vocabularies)
+        return run_checks(store, checks)
+
+    return validate_records(records, shapes, background_index(vocabularies), name=name,
+                            workers=workers or os.cpu_count() or 1, reopen=lambda: records,
+                            fallback=fallback)
 
 
 def validate_text(generation: Path, text_dir: Path, scratch_parent: Path, shapes: ShapesGraph,

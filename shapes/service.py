@@ -15,7 +15,7 @@ from shapes.dataset import (
 )
 from shapes.model import ShapesGraph
 from shapes.parse import ShapesError, load_shapes
-from shapes.records import validate_text
+from shapes.records import validate_loaded, validate_text
 from shapes.report import ValidationReport
 from shapes.sets import ShapeSet, resolve, vocabulary_files
 from shapes.validate import Progress, validate_store
@@ -32,8 +32,8 @@ class ValidationRequest:
     """Processes validating an on-disk store (default: one per core)."""
     progress: Progress | None = None
     engine: str = "auto"
-    """``sparql``, ``partitioned`` (needs the records' text), or ``auto``: partitioned when
-    the generation has its records' text and the shape set is not HVD-only."""
+    """``sparql``, ``partitioned``, or ``auto``: partitioned when the generation has its
+    records' text and the shape set is not HVD-only (files: SPARQL unless asked)."""
 
 
 def validate_generation(generation: Path, scratch_parent: Path,
@@ -68,6 +68,14 @@ def validate_file(path: Path, request: ValidationRequest) -> ValidationReport:
     shapes = load_shapes(*shape_set.files)
     store = Store()
     load_file(path, store)
+    if request.engine == "partitioned":
+        if shape_set.hvd_only:
+            raise ShapesError(f"shape set {shape_set.name}: the partitioned engine does not "
+                              "apply HVD-only sets (use --engine sparql)")
+        files, notices = vocabulary_files(request.dcat_ap)
+        report = validate_loaded(store, shapes, files, shape_set.name, request.workers)
+        report.notices.extend([*shape_set.notices, *notices])
+        return report
     return _run(store, shape_set, shapes, request)
 
 

@@ -7,6 +7,7 @@ split the dataset records (subjects described in several parts, types fetched ac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from shapes.parse import ShapesError, load_shapes, parse_shapes
 from shapes.partitioned import MemoryRecords, validate_records
 from shapes.records import background_index, validate_text
 from shapes.report import ValidationReport
-from shapes.service import ValidationRequest, validate_generation
+from shapes.service import ValidationRequest, validate_file, validate_generation
 from shapes.sets import resolve, vocabulary_files
 from tests.conftest import DCAT_AP, requires_shared
 
@@ -74,3 +75,15 @@ def test_a_check_it_cannot_run_without_the_sparql_engine_is_an_error() -> None:
             sh:property [ sh:path <urn:p> ; sh:maxCount 1 ] .""", format="turtle")
     with pytest.raises(ShapesError, match="needs the SPARQL engine"):
         validate_records(MemoryRecords({}), parse_shapes(graph), background_index([]))
+
+
+def test_a_file_with_the_partitioned_engine(tmp_path: Path) -> None:
+    requires_shared(DCAT_AP / "vocabularies")
+    from tests.test_validator_differential import FIXTURES
+
+    request = ValidationRequest(shapes="ldcat")
+    path = FIXTURES / "iri-outside-base.trig"
+    sparql = validate_file(path, request)
+    partitioned = validate_file(path, replace(request, engine="partitioned"))
+    assert sparql.results
+    assert partitioned.results == sparql.results
