@@ -47,25 +47,34 @@ class GraphIndex:
         return self.add_quads(parse(path=str(path), format=fmt))
 
     def add_quads(self, quads: Iterable[Quad | Triple]) -> int:
-        """Add parsed statements; returns how many."""
+        """Add parsed statements; returns how many.
+
+        Statements come grouped by subject (a record's text is), so a subject is turned into
+        a string and looked up once per run of statements, not once per statement.
+        """
         subjects = self.subjects
         canonical = self._canonical
         shared = self._shared
         count = 0
+        last: object = None
+        description: Description = {}
         for quad in quads:
             count += 1
+            term = quad.subject
+            if term != last:
+                last = term
+                subject = str(term)
+                found = subjects.get(subject)
+                if found is None:
+                    found = subjects[subject] = {}
+                description = found
             predicate = quad.predicate.value
             predicate = shared.setdefault(predicate, predicate)
-            subject = str(quad.subject)
             obj = str(quad.object)
             if obj[-1] == ">" and obj[0] == '"':
                 obj = canonical(obj)
             elif predicate == RDF_TYPE:
                 obj = shared.setdefault(obj, obj)
-            description = subjects.get(subject)
-            if description is None:
-                subjects[subject] = {predicate: [obj]}
-                continue
             values = description.get(predicate)
             if values is None:
                 description[predicate] = [obj]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import heapq
 import multiprocessing
 import os
 import sys
@@ -154,8 +153,7 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     if plan.fallback and fallback is not None:
         found.append(sorted(fallback(plan.fallback), key=ValidationResult.order))
         _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
-    # a set, as in the SPARQL engine: two shapes may state the same result
-    ordered = list(dict.fromkeys(heapq.merge(*found, key=ValidationResult.order)))
+    ordered = _in_order(found)
     _mark(ordered, background_subjects,
           lambda focus: focus in record_subjects or hash(focus) in in_parts)
     if progress is not None:
@@ -164,6 +162,25 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     return ValidationReport(shapes=name, results=ordered, checks=steps,
                             seconds=time.monotonic() - started, notices=list(shapes.notices),
                             slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"])
+
+
+def _in_order(runs: list[list[ValidationResult]]) -> list[ValidationResult]:
+    """The results of sorted runs in report order, each once (a set, as in the SPARQL
+    engine: two shapes may state the same result). Sorting the concatenation merges the
+    runs (Timsort finds them)."""
+    ordered = [r for run in runs for r in run]
+    ordered.sort(key=ValidationResult.order)
+    unique: list[ValidationResult] = []
+    same_order: list[ValidationResult] = []
+    for r in ordered:
+        if unique and r.focus == unique[-1].focus and r.order() == unique[-1].order():
+            if r in same_order:
+                continue
+            same_order.append(r)
+        else:
+            same_order = [r]
+        unique.append(r)
+    return unique
 
 
 def _merge(index: GraphIndex, subjects: dict[str, Description]) -> None:
