@@ -52,18 +52,28 @@ def roots_by_type(plan: Plan, closure: dict[str, frozenset[str]]) -> dict[str, l
 
 
 @dataclass
+class _Steps:
+    """The checks on the values of one predicate: nodeKind tests as the checks each first
+    character fails (``<`` IRI, ``_`` blank node, ``"`` literal), other value tests, and
+    maxCount checks (none can fail up to ``fewest`` values)."""
+
+    kinds: dict[str, list[ResultMaker]] = field(
+        default_factory=lambda: {"<": [], "_": [], '"': []})
+    tests: list[tuple[Any, ResultMaker]] = field(default_factory=list)
+    maxima: list[tuple[int, ResultMaker]] = field(default_factory=list)
+    fewest: int = 1 << 62
+
+
+@dataclass
 class _Merged:
     """The checks of several root plans, arranged for one pass over a focus node's
     statements: steps per predicate (run on its values), count and hasValue checks, and
     the checks with other paths."""
 
-    present: dict[str, list[tuple[int, Any, ResultMaker]]] = field(default_factory=dict)
+    present: dict[str, _Steps] = field(default_factory=dict)
     minimum: list[tuple[str, int, ResultMaker]] = field(default_factory=list)
     wanted: list[tuple[str, str, ResultMaker]] = field(default_factory=list)
     generic: list[tuple[CheckRunner, ResultMaker]] = field(default_factory=list)
-
-
-_KIND, _TEST, _MAX = 0, 1, 2
 
 
 def _merge(plan: Plan, indexes: tuple[int, ...]) -> _Merged:
@@ -75,11 +85,16 @@ def _merge(plan: Plan, indexes: tuple[int, ...]) -> _Merged:
             if p is None:
                 merged.generic.append((run, maker))
             elif run.kinds is not None:
-                merged.present.setdefault(p, []).append((_KIND, run.kinds, maker))
+                steps = merged.present.setdefault(p, _Steps())
+                for first, makers in steps.kinds.items():
+                    if first not in run.kinds:
+                        makers.append(maker)
             elif run.value_test is not None:
-                merged.present.setdefault(p, []).append((_TEST, run.value_test, maker))
+                merged.present.setdefault(p, _Steps()).tests.append((run.value_test, maker))
             elif run.maximum is not None:
-                merged.present.setdefault(p, []).append((_MAX, run.maximum, maker))
+                steps = merged.present.setdefault(p, _Steps())
+                steps.maxima.append((run.maximum, maker))
+                steps.fewest = min(steps.fewest, run.maximum)
             elif run.minimum is not None:
                 merged.minimum.append((p, run.minimum, maker))
             elif run.wanted is not None:
@@ -129,17 +144,18 @@ def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, li
                 steps = present.get(predicate)
                 if steps is None:
                     continue
-                for step, argument, maker in steps:
-                    if step == _KIND:
-                        for value in values:
-                            if value[0] not in argument:
-                                found.append(maker.make(node, value))
-                    elif step == _TEST:
-                        for value in values:
-                            if argument(view, value):
-                                found.append(maker.make(node, value))
-                    elif len(values) > argument:
-                        found.append(maker.make(node, None))
+                kinds = steps.kinds
+                for value in values:
+                    failing = kinds[value[0]]
+                    if failing:
+                        found.extend(maker.make(node, value) for maker in failing)
+                for test, maker in steps.tests:
+                    for value in values:
+                        if test(view, value):
+                            found.append(maker.make(node, value))
+                if len(values) > steps.fewest:
+                    found.extend(maker.make(node, None) for count, maker in steps.maxima
+                                 if len(values) > count)
             for predicate, count, maker in merged.minimum:
                 if len(description.get(predicate, empty)) < count:
                     found.append(maker.make(node, None))
