@@ -175,6 +175,7 @@ def main() -> None:
     rows: list[tuple[str, str, str, str]] = []
     engines = ["partitioned"] + ([] if args.skip_sparql else ["sparql"])
     reports: dict[str, dict[str, object]] = {}
+    full_results: dict[str, set[tuple[object, ...]]] = {}
     fast_seconds = 0.0
     for engine in engines:
         report = out / f"ldcat-report-{engine}"
@@ -184,6 +185,10 @@ def main() -> None:
              "--scratch", str(out), "--limit", "0"],
             ok_codes=(0, 1), stdout=out / f"ldcat-report-{engine}.stdout")
         reports[engine] = json.loads(Path(f"{report}.json").read_text())
+        results = reports[engine].pop("results")
+        assert isinstance(results, list)
+        full_results[engine] = {tuple(r.values()) for r in results}
+        del results
         print(f"ldcat validate --engine {engine}: {seconds:.1f} s, {pss / GIB:.2f} GiB, "
               f"{reports[engine]['counts']}", flush=True)
         if engine == "partitioned":
@@ -196,16 +201,13 @@ def main() -> None:
     ours = out / "ldcat-report-partitioned"
     engines_agree = "SPARQL engine not run."
     if "sparql" in reports:
-        def full(report: dict[str, object]) -> set[tuple[object, ...]]:
-            results = report["results"]
-            assert isinstance(results, list)
-            return {tuple(sorted(r.items())) for r in results}
-        same = full(reports["partitioned"]) == full(reports["sparql"])
+        same = full_results["partitioned"] == full_results["sparql"]
         verdict = "yes" if same else "NO"
         engines_agree = ("Partitioned and SPARQL engines: identical results (focus, path, "
-                         f"component, severity, value, shape, message): **{verdict}**.")
+                         f"component, severity, value, shape, message, background): "
+                         f"**{verdict}**.")
         print(engines_agree, flush=True)
-        reports.pop("sparql")
+    full_results.clear()
 
     comparison = "Jena not run."
     if not args.skip_jena and JENA_SHACL.exists() and shutil.which("java"):
