@@ -30,13 +30,17 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 class GraphIndex:
-    """Every statement of some records (or vocabularies), by subject then predicate."""
+    """The statements of some records (or vocabularies), by subject then predicate: all of
+    them, or those of the ``keep`` predicates (and ``rdf:type``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: Iterable[str] | None = None) -> None:
         self.subjects: dict[str, Description] = {}
         self._canonical = Canonical()
         self._shared: dict[str, str] = {}
         """One string object per predicate and per class (less memory, faster lookups)."""
+        self._keep = None if keep is None else {p: p for p in {*keep, RDF_TYPE}}
+        """The predicates whose statements are kept (all when ``None``): a subject whose
+        statements are all left out is still a subject, with no statements."""
 
     def add_nquads(self, data: bytes) -> int:
         """Add N-Quads (or N-Triples) text; returns the number of statements read."""
@@ -55,6 +59,7 @@ class GraphIndex:
         subjects = self.subjects
         canonical = self._canonical
         shared = self._shared
+        keep = self._keep
         count = 0
         last: object = None
         description: Description = {}
@@ -69,7 +74,13 @@ class GraphIndex:
                     found = subjects[subject] = {}
                 description = found
             predicate = quad.predicate.value
-            predicate = shared.setdefault(predicate, predicate)
+            if keep is None:
+                predicate = shared.setdefault(predicate, predicate)
+            else:
+                kept = keep.get(predicate)
+                if kept is None:
+                    continue
+                predicate = kept
             obj = str(quad.object)
             if obj[-1] == ">" and obj[0] == '"':
                 obj = canonical(obj)

@@ -134,7 +134,7 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     background_subjects = set(background.subjects)
     record_subjects: set[str] = set()
     for start in range(0, len(shared_graphs), BATCH_GRAPHS):
-        part = GraphIndex()
+        part = GraphIndex(plan.predicates)
         part.add_nquads(records.nquads_of(shared_graphs[start:start + BATCH_GRAPHS]))
         record_subjects.update(part.subjects)
         _merge(shared, part.subjects)
@@ -251,7 +251,7 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
 
     gc.freeze()  # the inherited objects are never collected: their pages stay shared
     gc.disable()  # millions of containers, no cycles: the collector would only rescan them
-    local = GraphIndex()
+    local = GraphIndex(plan.predicates)
     split: set[str] = set()
     try:
         while True:

@@ -7,10 +7,11 @@ to the SPARQL engine. Results are built exactly as :func:`shapes.validate._resul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ontology.datatypes import DECLARED_DATATYPES
-from shapes.closures import CheckRunner, Compiled, Unsupported, inverse_predicates, runner
+from shapes.closures import RDF_TYPE, CheckRunner, Compiled, Unsupported, inverse_predicates, runner
 from shapes.compile import Check, Compiler
 from shapes.model import ClassConstraint, QualifiedConstraint, Shape, ShapesGraph
 from shapes.parse import ShapesError
@@ -59,6 +60,9 @@ class Plan:
     """Every class IRI a target or an sh:class names (their subclass closures are needed)."""
     inverse: set[str] = field(default_factory=set)
     """Predicates of inverse paths (indexed by object as well)."""
+    predicates: set[str] = field(
+        default_factory=lambda: {RDF_TYPE, "http://www.w3.org/2000/01/rdf-schema#subClassOf"})
+    """Every predicate the closures read: the other statements need not be indexed."""
 
 
 def make_plan(shapes: ShapesGraph) -> Plan:
@@ -82,6 +86,8 @@ def make_plan(shapes: ShapesGraph) -> Plan:
                 root_plan.runners.append(runner(compiled, check, index))
             except Unsupported:
                 plan.fallback.append(check)
+                continue
+            _collect_predicates(check.shape, plan.predicates, set())
         plan.classes.update(classes)
         if root_plan.runners:
             plan.roots.append(root_plan)
@@ -95,6 +101,22 @@ def _maker(check: Check) -> ResultMaker:
     return ResultMaker(path=shape.path.sparql if shape.path else None, component=c.component,
                        severity=shape.severity, shape=shape.name, message=message,
                        focus_as_value=shape.path is None and c.component not in _NO_VALUE)
+
+
+def _collect_predicates(shape: Shape, found: set[str], seen: set[int]) -> None:
+    """The predicates of every path of ``shape`` and of the shapes it nests."""
+    if id(shape) in seen:
+        return
+    seen.add(id(shape))
+    if shape.path is not None:
+        found.update(re.findall(r"<([^>]*)>", shape.path.sparql))
+    for c in shape.constraints:
+        for nested in (getattr(c, "shape", None), *getattr(c, "shapes", ()),
+                       *(c.disjoint_from if isinstance(c, QualifiedConstraint) else ())):
+            if isinstance(nested, Shape):
+                _collect_predicates(nested, found, seen)
+    for prop in shape.properties:
+        _collect_predicates(prop, found, seen)
 
 
 def _collect_classes(shape: Shape, found: set[str], seen: set[int], inverse: set[str]) -> None:
