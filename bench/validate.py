@@ -4,7 +4,9 @@ In one run, on the same graph (the published generation of the real export + gen
 resources, datatypes as served) with the official DCAT-AP 3.0.1 shapes (shapes, range,
 vocabularies, recommended, deprecated URIs) and the EU vocabularies as background:
 
-1. ``ldcat validate --shapes official-3.0.1`` on the generation (wall, peak PSS);
+1. ``ldcat validate --shapes official-3.0.1`` on the generation (wall, peak PSS) with the
+   partitioned engine (records' text, Python closures, both cores), then with the SPARQL
+   engine (unless ``--skip-sparql``); the two result sets are compared in full;
 2. Apache Jena's SHACL validator (``../shared/tools/jena-shacl``, Debian's Jena) on the same
    triples as one N-Triples file (wall incl. parsing, peak PSS of the JVM); the results are
    compared with ldcat's (second oracle);
@@ -12,6 +14,7 @@ vocabularies, recommended, deprecated URIs) and the EU vocabularies as backgroun
    their publishers and the catalogue graph), to give the ratio and an extrapolation.
 
     python bench/validate.py [--store bench/out/store] [--sample-datasets 1000]
+                             [--skip-jena] [--skip-sparql] [--skip-pyshacl]
 
 Without ``--store`` the generation is loaded first (as bench/load.py does). Results are
 appended to BENCHMARKS.md with the command line.
@@ -147,6 +150,9 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="a loaded store (default: load one)")
     parser.add_argument("--sample-datasets", type=int, default=1000)
     parser.add_argument("--skip-jena", action="store_true")
+    parser.add_argument("--skip-sparql", action="store_true",
+                        help="do not run the SPARQL engine on the whole generation")
+    parser.add_argument("--skip-pyshacl", action="store_true")
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -165,21 +171,44 @@ def main() -> None:
     shapes_files = [dcat_ap / f for f in OFFICIAL_SETS["official-3.0.1"]]
     vocabularies, _ = vocabulary_files()
 
-    # 1. ldcat
-    ours = out / "ldcat-report"
-    fast_seconds, fast_pss, _ = timed_subprocess(
-        [sys.executable, "-m", "ldcat.cli", "validate", "--store", str(store_dir),
-         "--shapes", "official-3.0.1", "--out", str(ours), "--limit", "0"],
-        ok_codes=(0, 1), stdout=out / "ldcat-report.stdout")
-    fast = json.loads(Path(f"{ours}.json").read_text())
-    print(f"ldcat validate: {fast_seconds:.1f} s, {fast_pss / GIB:.2f} GiB, "
-          f"{fast['counts']}", flush=True)
+    # 1. ldcat, both engines
+    rows: list[tuple[str, str, str, str]] = []
+    engines = ["partitioned"] + ([] if args.skip_sparql else ["sparql"])
+    reports: dict[str, dict[str, object]] = {}
+    full_results: dict[str, set[tuple[object, ...]]] = {}
+    fast_seconds = 0.0
+    for engine in engines:
+        report = out / f"ldcat-report-{engine}"
+        seconds, pss, _ = timed_subprocess(
+            [sys.executable, "-m", "ldcat.cli", "validate", "--store", str(store_dir),
+             "--shapes", "official-3.0.1", "--engine", engine, "--out", str(report),
+             "--scratch", str(out), "--limit", "0"],
+            ok_codes=(0, 1), stdout=out / f"ldcat-report-{engine}.stdout")
+        reports[engine] = json.loads(Path(f"{report}.json").read_text())
+        results = reports[engine].pop("results")
+        assert isinstance(results, list)
+        full_results[engine] = {tuple(r.values()) for r in results}
+        del results
+        print(f"ldcat validate --engine {engine}: {seconds:.1f} s, {pss / GIB:.2f} GiB, "
+              f"{reports[engine]['counts']}", flush=True)
+        if engine == "partitioned":
+            fast_seconds = seconds
+        rows.append((f"`ldcat validate --engine {engine}` (validation "
+                     f"{reports[engine]['seconds']:.1f} s; then the text, Turtle and JSON "
+                     "reports)", f"{seconds:.1f} s", f"{pss / GIB:.2f} GiB",
+                     f"{seconds / fast_seconds:.2f}"))
+    fast = reports["partitioned"]
+    ours = out / "ldcat-report-partitioned"
+    engines_agree = "SPARQL engine not run."
+    if "sparql" in reports:
+        same = full_results["partitioned"] == full_results["sparql"]
+        verdict = "yes" if same else "NO"
+        engines_agree = ("Partitioned and SPARQL engines: identical results (focus, path, "
+                         f"component, severity, value, shape, message, background): "
+                         f"**{verdict}**.")
+        print(engines_agree, flush=True)
+    full_results.clear()
 
-    # 2. Jena on the same triples
-    rows: list[tuple[str, str, str, str]] = [
-        ("ldcat validate (checkpoint + vocabularies + all checks)", f"{fast_seconds:.1f} s",
-         f"{fast_pss / GIB:.2f} GiB", "1.00"),
-    ]
     comparison = "Jena not run."
     if not args.skip_jena and JENA_SHACL.exists() and shutil.which("java"):
         data_file = out / "catalog.nt"
@@ -213,6 +242,9 @@ def main() -> None:
         combined.unlink()
 
     # 3. pyshacl vs ldcat on a sample
+    if args.skip_pyshacl:
+        _write(args, generation, manifest, rows, fast, comparison, engines_agree)
+        return
     sample_nq = out / "sample.nq"
     _, _, sample_output = timed_subprocess(
         [sys.executable, "-c", SAMPLE, str(generation), str(args.sample_datasets),
@@ -231,6 +263,13 @@ def main() -> None:
                  f"sample ({sample['seconds']:.2f} s); extrapolated to the whole graph: "
                  f"~{per_triple * manifest['quads'] / 60:.0f} min"))
 
+    _write(args, generation, manifest, rows, fast, comparison, engines_agree)
+    sample_nq.unlink(missing_ok=True)
+
+
+def _write(args: argparse.Namespace, generation: Path, manifest: dict[str, object],
+           rows: list[tuple[str, str, str, str]], fast: dict[str, object], comparison: str,
+           engines_agree: str) -> None:
     command = "python bench/validate.py " + " ".join(sys.argv[1:])
     lines = [
         f"## Full-catalogue SHACL validation ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
@@ -247,11 +286,11 @@ def main() -> None:
         "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
-        f"ldcat results: {fast['counts']} ({fast['checks']} checks). {comparison}",
+        f"ldcat results: {fast['counts']} ({fast['checks']} checks). {engines_agree} "
+        f"{comparison}",
         "",
     ]
     append_to_benchmarks("\n".join(lines))
-    sample_nq.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

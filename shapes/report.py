@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pyoxigraph import RdfFormat, parse, serialize
 
@@ -98,7 +98,7 @@ class ValidationReport:
         return json.dumps({"shapes": self.shapes, "conforms": self.conforms,
                            "counts": self.counts(), "checks": self.checks,
                            "seconds": round(self.seconds, 3), "notices": self.notices,
-                           "results": [asdict(r) for r in self.results]},
+                           "results": [_as_dict(r) for r in self.results]},
                           ensure_ascii=False, indent=1)
 
     def to_turtle(self) -> str:
@@ -132,6 +132,14 @@ class ValidationReport:
                            prefixes={"sh": SH, "ldc": LDC})
         assert output is not None
         return output.decode()
+
+
+def _as_dict(result: ValidationResult) -> dict[str, object]:
+    """``dataclasses.asdict`` without its deep copies (the fields are strings)."""
+    return {name: getattr(result, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(ValidationResult))
 
 
 def _boolean(value: bool) -> str:

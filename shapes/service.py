@@ -14,7 +14,8 @@ from shapes.dataset import (
     load_file,
 )
 from shapes.model import ShapesGraph
-from shapes.parse import load_shapes
+from shapes.parse import ShapesError, load_shapes
+from shapes.records import validate_loaded, validate_text
 from shapes.report import ValidationReport
 from shapes.sets import ShapeSet, resolve, vocabulary_files
 from shapes.validate import Progress, validate_store
@@ -30,6 +31,9 @@ class ValidationRequest:
     workers: int | None = None
     """Processes validating an on-disk store (default: one per core)."""
     progress: Progress | None = None
+    engine: str = "auto"
+    """``sparql``, ``partitioned``, or ``auto``: partitioned when the generation has its
+    records' text and the shape set is not HVD-only (files: SPARQL unless asked)."""
 
 
 def validate_generation(generation: Path, scratch_parent: Path,
@@ -38,6 +42,16 @@ def validate_generation(generation: Path, scratch_parent: Path,
     shape_set = resolve(request.shapes, request.dcat_ap)
     shapes = load_shapes(*shape_set.files)  # fail on bad shapes before any copy
     files, notices = vocabulary_files(request.dcat_ap)
+    text_dir = generation.parent / f"{generation.name}.text"
+    if request.engine == "partitioned" or (
+            request.engine == "auto" and not shape_set.hvd_only and text_dir.is_dir()):
+        if shape_set.hvd_only:
+            raise ShapesError(f"shape set {shape_set.name}: the partitioned engine does not "
+                              "apply HVD-only sets (use --engine sparql)")
+        report = validate_text(generation, text_dir, scratch_parent, shapes, files,
+                               shape_set.name, request.workers, request.progress)
+        report.notices.extend([*shape_set.notices, *notices])
+        return report
     with generation_checkpoint(generation, scratch_parent) as path:
         writable = Store(str(path))
         add_background(writable, files)
@@ -54,6 +68,14 @@ def validate_file(path: Path, request: ValidationRequest) -> ValidationReport:
     shapes = load_shapes(*shape_set.files)
     store = Store()
     load_file(path, store)
+    if request.engine == "partitioned":
+        if shape_set.hvd_only:
+            raise ShapesError(f"shape set {shape_set.name}: the partitioned engine does not "
+                              "apply HVD-only sets (use --engine sparql)")
+        files, notices = vocabulary_files(request.dcat_ap)
+        report = validate_loaded(store, shapes, files, shape_set.name, request.workers)
+        report.notices.extend([*shape_set.notices, *notices])
+        return report
     return _run(store, shape_set, shapes, request)
 
 

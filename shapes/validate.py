@@ -54,6 +54,27 @@ def validate_store(store: Store, shapes: ShapesGraph, *, name: str = "shapes",
             checks.extend(compiler.checks(root))
         except ShapesError as error:
             raise ShapesError(f"{error} (while compiling shape {root.name})") from error
+    results, timings = _run_checks(store, checks, path, workers, progress)
+    ordered = sorted(results, key=ValidationResult.order)
+    if background:
+        ordered = mark_background(store, ordered)
+    slowest = [f"{seconds:.2f} s {what}" for seconds, what in sorted(timings, reverse=True)]
+    return ValidationReport(shapes=name, results=ordered, checks=len(checks),
+                            seconds=time.monotonic() - started, notices=list(shapes.notices),
+                            slowest=slowest[:20])
+
+
+def run_checks(store: Store, checks: list[Check], *, path: Path | None = None,
+               workers: int | None = None) -> set[ValidationResult]:
+    """Run some checks (recompiled against ``store``'s subclasses) on the SPARQL engine:
+    the partitioned validator's fallback."""
+    compiler = Compiler(_subclass_closure(store), dict(DECLARED_DATATYPES), _counter(store))
+    compiled = [compiler.check(c.shape, c.root, c.constraint) for c in checks]
+    return _run_checks(store, compiled, path, workers, None)[0]
+
+
+def _run_checks(store: Store, checks: list[Check], path: Path | None, workers: int | None,
+                progress: Progress | None) -> tuple[set[ValidationResult], list[tuple[float, str]]]:
     groups = _group(checks)
     done = 0
 
@@ -84,13 +105,7 @@ def validate_store(store: Store, shapes: ShapesGraph, *, name: str = "shapes",
             print(f"{now - last:8.2f} s {timings[-1][1]}\n{label.candidates or label.query}",
                   file=sys.stderr, flush=True)
         last = now
-    ordered = sorted(results, key=ValidationResult.order)
-    if background:
-        ordered = mark_background(store, ordered)
-    slowest = [f"{seconds:.2f} s {what}" for seconds, what in sorted(timings, reverse=True)]
-    return ValidationReport(shapes=name, results=ordered, checks=len(checks),
-                            seconds=time.monotonic() - started, notices=list(shapes.notices),
-                            slowest=slowest[:20])
+    return results, timings
 
 
 def _bytes_on_disk(path: Path) -> int:

@@ -34,9 +34,12 @@ from rdflib.namespace import RDF as RDFNS
 from rdflib.term import Node
 
 from ontology.datatypes import restore_datatypes
+from shapes.graphindex import GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import parse_shapes
-from shapes.validate import validate_store
+from shapes.partitioned import MemoryRecords, validate_records
+from shapes.report import ValidationResult
+from shapes.validate import run_checks, validate_store
 
 SH = "http://www.w3.org/ns/shacl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -136,14 +139,46 @@ class Mutator:
 
 
 def fast_keys(quads: list[Quad], background: list[Quad], shapes: Shapes) -> set[Key]:
+    return {anonymous(result.key()) for result in sparql_results(quads, background, shapes)}
+
+
+def sparql_results(quads: list[Quad], background: list[Quad],
+                   shapes: Shapes) -> list[ValidationResult]:
+    """The SPARQL engine's results."""
     store = Store()
     store.extend(quads)
     store.extend(background)
-    report = validate_store(store, shapes.compiled, background=True)
-    return {_anonymous(result.key()) for result in report.results}
+    return validate_store(store, shapes.compiled, background=True).results
 
 
-def _anonymous(key: Key) -> Key:
+def partitioned_results(quads: list[Quad], background: list[Quad], shapes: Shapes,
+                        workers: int = 1) -> list[ValidationResult]:
+    """The partitioned validator's results, from the quads as written (it puts literals in
+    their stored form itself), with the SPARQL engine (on a store of the same quads) for the
+    checks it leaves; ``workers`` > 1 splits even a few records between processes."""
+    store = Store()
+    store.extend(quads)
+    store.extend(background)
+    texts: dict[str, list[Quad]] = {}
+    for quad in quads:
+        assert isinstance(quad.graph_name, NamedNode)
+        texts.setdefault(quad.graph_name.value, []).append(quad)
+    records = MemoryRecords({graph: serialize(graph_quads, format=RdfFormat.N_QUADS) or b""
+                             for graph, graph_quads in texts.items()})
+    vocabularies = GraphIndex()
+    vocabularies.add_quads(background)
+    vocabularies.finish()
+    report = validate_records(records, shapes.compiled, vocabularies, workers=workers,
+                              reopen=lambda: records, min_records=0,
+                              fallback=lambda checks: run_checks(store, checks))
+    return report.results
+
+
+def partitioned_keys(quads: list[Quad], background: list[Quad], shapes: Shapes) -> set[Key]:
+    return {anonymous(r.key()) for r in partitioned_results(quads, background, shapes)}
+
+
+def anonymous(key: Key) -> Key:
     """Blank node labels and literal spellings ("1000" / "1000.0"^^xsd:double) differ
     between rdflib and Oxigraph: compare blank focus nodes as one, literals by value."""
     focus, path, component, severity = key
@@ -184,7 +219,7 @@ def pyshacl_keys(ntriples: bytes, shapes: Shapes) -> set[Key]:
     for node in report.subjects(RDFNS.type, sh("ValidationReport")):
         for result in report.objects(node, sh("result")):
             path = report.value(result, sh("resultPath"))
-            keys.add(_anonymous((nt(report.value(result, sh("focusNode"))),
+            keys.add(anonymous((nt(report.value(result, sh("focusNode"))),
                       path_text(report, path) if path is not None else None,
                       str(report.value(result, sh("sourceConstraintComponent")))[len(SH):],
                       str(report.value(result, sh("resultSeverity")))[len(SH):])))

@@ -1,0 +1,122 @@
+"""Plain Python indexes of RDF data: subject -> predicate -> values, terms as strings.
+
+Built from natively parsed N-Quads (pyoxigraph); the graph names are dropped, as in the union
+graph the shapes see. Literals are kept in their stored form (:mod:`shapes.terms`), so every
+test and every reported value matches what the SPARQL engine reads from the store.
+
+>>> index = GraphIndex()
+>>> xsd = "http://www.w3.org/2001/XMLSchema#"
+>>> index.add_nquads(f'<http://e/s> <http://e/p> "012"^^<{xsd}integer> .'.encode())
+1
+>>> index.finish()
+>>> index.values("<http://e/s>", "http://e/p")
+['"12"^^<http://www.w3.org/2001/XMLSchema#integer>']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Triple, parse
+
+from shapes.terms import Canonical
+
+Description = dict[str, list[str]]
+"""predicate IRI -> values of one subject."""
+
+_EMPTY: list[str] = []
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class GraphIndex:
+    """The statements of some records (or vocabularies), by subject then predicate: all of
+    them, or those of the ``keep`` predicates (and ``rdf:type``)."""
+
+    def __init__(self, keep: Iterable[str] | None = None) -> None:
+        self.subjects: dict[str, Description] = {}
+        self._canonical = Canonical()
+        self._shared: dict[str, str] = {}
+        """One string object per predicate and per class (less memory, faster lookups)."""
+        self._keep = None if keep is None else {p: p for p in {*keep, RDF_TYPE}}
+        """The predicates whose statements are kept (all when ``None``): a subject whose
+        statements are all left out is still a subject, with no statements."""
+
+    def add_nquads(self, data: bytes) -> int:
+        """Add N-Quads (or N-Triples) text; returns the number of statements read."""
+        return self.add_quads(parse(data, format=RdfFormat.N_QUADS, lenient=True))
+
+    def add_file(self, path: Path, fmt: RdfFormat) -> int:
+        """Add an RDF file (background vocabularies)."""
+        return self.add_quads(parse(path=str(path), format=fmt))
+
+    def add_quads(self, quads: Iterable[Quad | Triple]) -> int:
+        """Add parsed statements; returns how many.
+
+        Statements come grouped by subject (a record's text is), so a subject is turned into
+        a string and looked up once per run of statements, not once per statement.
+        """
+        subjects = self.subjects
+        canonical = self._canonical
+        shared = self._shared
+        keep = self._keep
+        count = 0
+        last: object = None
+        description: Description = {}
+        for quad in quads:
+            count += 1
+            term = quad.subject
+            if term != last:
+                last = term
+                subject = str(term)
+                found = subjects.get(subject)
+                if found is None:
+                    found = subjects[subject] = {}
+                description = found
+            predicate = quad.predicate.value
+            if keep is None:
+                predicate = shared.setdefault(predicate, predicate)
+            else:
+                kept = keep.get(predicate)
+                if kept is None:
+                    continue
+                predicate = kept
+            obj = str(quad.object)
+            if obj[-1] == ">" and obj[0] == '"':
+                obj = canonical(obj)
+            elif predicate == RDF_TYPE:
+                obj = shared.setdefault(obj, obj)
+            values = description.get(predicate)
+            if values is None:
+                description[predicate] = [obj]
+            else:
+                values.append(obj)
+        return count
+
+    def add(self, subject: str, predicate: str, values: Iterable[str]) -> None:
+        """Add statements given as strings (values already in stored form)."""
+        self.subjects.setdefault(subject, {}).setdefault(predicate, []).extend(values)
+
+    def finish(self) -> None:
+        """Drop duplicate values (a statement in several graphs is one in the union)."""
+        for description in self.subjects.values():
+            for predicate, values in description.items():
+                if len(values) > 1:
+                    unique = list(dict.fromkeys(values))
+                    if len(unique) != len(values):
+                        description[predicate] = unique
+
+    def inverse(self, predicates: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+        """predicate -> object -> subjects, for ``predicates``."""
+        found: dict[str, dict[str, list[str]]] = {p: {} for p in predicates}
+        for subject, description in self.subjects.items():
+            for predicate, by_object in found.items():
+                for obj in description.get(predicate, ()):
+                    by_object.setdefault(obj, []).append(subject)
+        return found
+
+    def values(self, subject: str, predicate: str) -> list[str]:
+        description = self.subjects.get(subject)
+        if description is None:
+            return _EMPTY
+        return description.get(predicate, _EMPTY)
