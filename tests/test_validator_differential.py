@@ -95,14 +95,21 @@ def build_graph(rng: random.Random, seeds: dict[str, list[Quad]]) -> list[Quad]:
     return [q for iri in sorted(chosen) for q in seeds[iri]]
 
 
-def test_differential_fast_validator_equals_pyshacl(seeds: dict[str, list[Quad]],
-                                                    background: list[Quad]) -> None:
+def _vocabulary(seeds: dict[str, list[Quad]]
+                ) -> tuple[list[Quad], list[NamedNode], list[NamedNode], list[NamedNode]]:
+    """Every seed quad, and the IRIs, predicates and classes mutations draw from."""
     all_quads = [q for quads in seeds.values() for q in quads]
     iris = sorted({t for q in all_quads for t in (q.subject, q.object)
                    if isinstance(t, NamedNode)}, key=str)
     predicates = sorted({q.predicate for q in all_quads}, key=str)
     classes = sorted({q.object for q in all_quads if q.predicate.value.endswith("#type")
                       and isinstance(q.object, NamedNode)}, key=str)
+    return all_quads, iris, predicates, classes
+
+
+def test_differential_fast_validator_equals_pyshacl(seeds: dict[str, list[Quad]],
+                                                    background: list[Quad]) -> None:
+    _, iris, predicates, classes = _vocabulary(seeds)
     for name in SHAPE_SETS:
         shape_set(name)  # parsed before the pool forks
     compared = 0
@@ -148,12 +155,7 @@ def test_partitioned_engine_splits_records_between_workers(
     """With two worker processes even a few records are split: subjects described in
     several parts (the catalogue's statements in dataset graphs), class tests on nodes of
     another part and deferred focus nodes give exactly the SPARQL engine's results."""
-    all_quads = [q for quads in seeds.values() for q in quads]
-    iris = sorted({t for q in all_quads for t in (q.subject, q.object)
-                   if isinstance(t, NamedNode)}, key=str)
-    predicates = sorted({q.predicate for q in all_quads}, key=str)
-    classes = sorted({q.object for q in all_quads if q.predicate.value.endswith("#type")
-                      and isinstance(q.object, NamedNode)}, key=str)
+    all_quads, iris, predicates, classes = _vocabulary(seeds)
     shapes = shape_set("official-3.0.1+hvd")
     whole = sparql_results(all_quads, background, shapes)
     assert set(partitioned_results(all_quads, background, shapes, workers=2)) == set(whole)
