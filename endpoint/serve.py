@@ -16,6 +16,7 @@ uvicorn starts them from an import string, so the settings travel in the environ
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import shutil
@@ -43,6 +44,20 @@ arrived but was not read yet, and the client sees the connection drop without an
 load test saw a dozen in 15,000 requests at 5 s); 30 s leaves clients, and proxies with the
 usual shorter idle timeouts, the closing side."""
 
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The web processes' cyclic garbage collector thresholds (Python's default: 700, 10, 10).
+A catalogue page or a record read makes tens of thousands of short-lived objects, and at
+the default a collection runs every 700 allocations over everything alive: measured on the
+full catalogue, building a 100-dataset page took 38 ms p50 at the default and 28 ms at these
+(same pages, alternated). Memory held by cycles waits longer, bounded by the first number."""
+
+
+def tune_garbage_collector() -> None:
+    """Freeze what start-up allocated (never collected again) and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
 
 def app_from_environment() -> Starlette:
     """The app described by ``$LDCAT_SERVE`` (uvicorn's factory in each web process)."""
@@ -56,8 +71,11 @@ def app_from_environment() -> Starlette:
     fields["allowed_services"] = frozenset(fields["allowed_services"])
     settings = EndpointSettings(**fields)
     if config.get("backend"):
-        return create_app_for_backend(config["backend"], config.get("backend_update"), settings)
-    return create_app_for_store(Path(config["store"]), settings)
+        app = create_app_for_backend(config["backend"], config.get("backend_update"), settings)
+    else:
+        app = create_app_for_store(Path(config["store"]), settings)
+    tune_garbage_collector()
+    return app
 
 
 @contextmanager

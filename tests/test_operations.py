@@ -303,3 +303,24 @@ def sigterm_during_a_slow_query(server: Server) -> None:
 def test_sigterm_lets_requests_in_flight_finish(store: Path, tmp_path: Path) -> None:
     with serving(store, tmp_path, workers=1) as server:
         sigterm_during_a_slow_query(server)
+
+
+def test_web_processes_collect_garbage_less_often(store: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each web process (uvicorn's factory) freezes its start-up objects and raises the
+    collector's thresholds: a page build makes tens of thousands of short-lived objects."""
+    import gc
+
+    from endpoint.serve import ENVIRONMENT_KEY, GC_THRESHOLDS, app_from_environment
+    from endpoint.settings import EndpointSettings
+
+    fields = {**EndpointSettings(query_workers=1).__dict__, "allowed_services": []}
+    monkeypatch.setenv(ENVIRONMENT_KEY, json.dumps({"store": str(store), "settings": fields}))
+    before = gc.get_threshold()
+    try:
+        app_from_environment()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
