@@ -384,9 +384,20 @@ def targets(all_cells: list[Cell], levels: list[int]) -> list[str]:
                                                                          concurrency)))
             return " ‡" if any(cell and cell.result.ok < FEW for cell in pair) else ""
 
-        shown = ", ".join(f"c={c}: {'-' if r is None else f'{r:.2f}x'}{rough(c)}"
-                          for c, r in ratios.items())
-        met = all(r is not None and r >= floor for r in ratios.values())
+        def alone(concurrency: int) -> bool:
+            """ldcat answered and the other server answered nothing within the level."""
+            pair = (cells.get(("ldcat", kind, concurrency)), cells.get((other, kind,
+                                                                         concurrency)))
+            return bool(pair[0] and pair[1] and pair[0].result.throughput > 0
+                        and not pair[1].result.throughput)
+
+        def ratio_text(concurrency: int, ratio: float | None) -> str:
+            if alone(concurrency):
+                return f"{other} none"
+            return "-" if ratio is None else f"{ratio:.2f}x"
+
+        shown = ", ".join(f"c={c}: {ratio_text(c, r)}{rough(c)}" for c, r in ratios.items())
+        met = all((r is not None and r >= floor) or alone(c) for c, r in ratios.items())
         return f"{'met' if met else 'NOT met'} ({shown})"
 
     lines = []
