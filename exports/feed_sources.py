@@ -49,8 +49,8 @@ class StoreFeed:
         return [FeedGeneration(g.id, g.created) for g in self._repo.generations()]
 
     def base_iri(self) -> str:
-        generations = self._repo.generations()
-        return generations[-1].base_iri if generations else ""
+        current = self._repo.generation()  # the newest: no directory listing per call
+        return current.base_iri if current is not None else ""
 
     def changes(self, generation_id: str) -> list[Change]:
         """The changes ``generation_id`` published (empty if it is not on disk)."""
