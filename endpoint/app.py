@@ -27,6 +27,7 @@ from endpoint.instrument import Instrumented
 from endpoint.metrics import Metrics, metrics_page
 from endpoint.openapi import openapi_page
 from endpoint.profiles import profiles_page
+from endpoint.quality_route import QUALITY_PATHS, quality_graph_route
 from endpoint.query_editor import editor_routes
 from endpoint.record_cache import CachedRecords
 from endpoint.record_index import RecordIndex
@@ -81,6 +82,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
         Route("/-/metrics", metrics_page),
         Route("/-/openapi.json", openapi_page),
         Route("/-/void", void),
+        *(Route(path, quality_graph_route) for path in QUALITY_PATHS),
         Route("/catalog", catalog),
         Route("/catalog.{suffix:str}", catalog),
         Route("/feed", feed),

@@ -340,6 +340,39 @@ def _paths() -> Json:
     }
     for kind, (parameter, summary) in RECORD_PATHS.items():
         paths[f"/{kind}/{{{parameter}}}"] = _record(kind, parameter, summary)
+    paths.update(_quality_paths())
+    return paths
+
+
+def _quality_paths() -> Json:
+    """The quality graphs (DQV measurements) of datasets, organisations and the catalogue."""
+    mediatype = _query("_mediatype", "A media type (or short name) picking the format.",
+                       {"type": "string", "enum": ["text/html", *RDF_TYPES, "html",
+                                                   *RDF_NAMES]}, empty=True)
+    suffix = _path("suffix", "A format: html, jsonld, ttl, rdf or nt.",
+                   {"type": "string", "enum": ["html", "jsonld", "ttl", "rdf", "nt"]})
+    responses = {"200": {"description": "The dqv:QualityMetadata graph: one "
+                                        "dqv:QualityMeasurement per indicator, and the score.",
+                         "content": _content(("text/html", *RDF_TYPES))},
+                 **_errors(304, 404, 406, 503)}
+    paths: Json = {}
+    for owner, label in (("datasets", "A dataset's"), ("organizations", "An organisation's"),
+                         ("users", "A publishing user's")):
+        identifier = _path("id", "The record's id.")
+        paths[f"/{owner}/{{id}}/quality"] = {"get": _operation(
+            f"{label} metadata quality measurements", responses, [identifier, mediatype])}
+        paths[f"/{owner}/{{id}}/quality.{{suffix}}"] = {"get": _operation(
+            f"{label} metadata quality measurements, in the suffix's format", responses,
+            [identifier, suffix])}
+    paths["/catalog/quality"] = {"get": _operation(
+        "The catalogue's metadata quality (means of its datasets), metrics and dimensions",
+        responses, [mediatype])}
+    paths["/catalog/quality.{suffix}"] = {"get": _operation(
+        "The catalogue's metadata quality, in the suffix's format", responses, [suffix])}
+    paths["/quality/{digest}"] = {"get": _operation(
+        "The metadata quality of a dataset not minted here (a harvested one), by the digest "
+        "of its IRI, optionally followed by a format suffix", responses,
+        [_path("digest", "The digest, optionally with a format suffix.")])}
     return paths
 
 

@@ -25,6 +25,7 @@ from endpoint.jsonld_frame import frame
 from endpoint.labels import vocabulary_label
 from endpoint.markdown_text import render_markdown
 from endpoint.profiles import PROFILES
+from endpoint.quality_view import read_quality
 from endpoint.record_documents import RecordDocument, parse_datetime
 from endpoint.record_formats import RECORD_FORMATS
 from endpoint.schema_org import to_schema_org
@@ -253,6 +254,7 @@ class PageBuilder:
             "reuses": [self.record_link(reuse) for reuse in sorted(reuses)],
             "hvd": bool(facts.iris(iri, DCATAP.hvdCategory)),
             "quality": facts.text(iri, LDC.qualityScore),
+            "mqa": read_quality(self.repo, iri, self.base),
         }
 
     def agent(self) -> dict[str, Any]:
@@ -263,7 +265,8 @@ class PageBuilder:
         return {"acronym": self.facts.text(self.iri, SKOS.altLabel),
                 "homepage": [self.external(page)
                              for page in self.facts.iris(self.iri, FOAF.homepage)],
-                "datasets": window, "pager": pager}
+                "datasets": window, "pager": pager,
+                "mqa": read_quality(self.repo, self.iri, self.base)}
 
     def reuse(self) -> dict[str, Any]:
         facts, iri = self.facts, self.iri

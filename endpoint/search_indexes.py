@@ -18,7 +18,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from endpoint.search_engine import SearchIndex
-from loader.generations import Generation, GraphEntry, StoreLayout
+from loader.generations import QUALITY_KIND, Generation, GraphEntry, StoreLayout
 from loader.remote.repo import RemoteRepo, RemoteView
 from loader.search_index import build_search_index, index_path
 
@@ -47,8 +47,9 @@ def remote_graph_kinds(view: RemoteView, base_iri: str) -> dict[str, GraphEntry]
     entries: dict[str, GraphEntry] = {}
     for iri in view.select_iris("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "g"):
         if iri.startswith(base_iri + "/"):
-            kind = iri[len(base_iri) + 1:].split("/", 1)[0]
-            entries[iri] = GraphEntry(kind, 0)
+            parts = iri[len(base_iri) + 1:].split("/")
+            quality = parts[0] == "quality" or (len(parts) > 2 and parts[-1] == "quality")
+            entries[iri] = GraphEntry(QUALITY_KIND if quality else parts[0], 0)
     return entries
 
 

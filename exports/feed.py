@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from loader.generations import GraphEntry
+from loader.generations import QUALITY_KIND, GraphEntry
 from ontology.namespaces import HYDRA, RDF, XSD, Namespace
 
 AS = Namespace("https://www.w3.org/ns/activitystreams#")
@@ -49,10 +49,13 @@ class FeedGeneration:
 
 
 def diff(before: dict[str, GraphEntry], after: dict[str, GraphEntry]) -> list[Change]:
-    """The record changes from ``before`` to ``after``, in IRI order."""
+    """The record changes from ``before`` to ``after``, in IRI order (quality graphs are
+    not records)."""
     changes: list[Change] = []
     for iri in sorted(before.keys() | after.keys()):
         old, new = before.get(iri), after.get(iri)
+        if QUALITY_KIND in (getattr(old, "kind", None), getattr(new, "kind", None)):
+            continue
         if new is None and old is not None:
             changes.append(Change("Delete", iri, old.kind))
         elif old is None and new is not None:

@@ -9,9 +9,10 @@ from importlib import resources
 from pathlib import Path
 
 from endpoint.settings import EndpointSettings
-from ldcat import export_cli, query_cli, validate_cli
+from ldcat import export_cli, quality_cli, query_cli, validate_cli
 from loader.gate import GateOptions
 from loader.load import DEFAULT_BASE_IRI, LoadOptions, load
+from loader.quality import QualityOptions
 from loader.report import SourceError
 from shapes.parse import ShapesError
 
@@ -62,6 +63,14 @@ def _build_parser() -> argparse.ArgumentParser:
                              help="shape set of the SHACL gate (default: ldcat; see validate)")
     load_parser.add_argument("--dcat-ap", type=Path,
                              help="folder with the official shapes and EU vocabularies")
+    load_parser.add_argument("--no-quality", action="store_true",
+                             help="do not measure metadata quality (DQV measurements per "
+                                  "dataset, totals per organisation; see ldcat quality)")
+    load_parser.add_argument("--check-urls", action="store_true",
+                             help="quality: also ask every access and download URL (HEAD "
+                                  "requests, --url-concurrency at a time)")
+    load_parser.add_argument("--url-concurrency", type=int, default=16,
+                             help="URL checks under way at once (default 16)")
     load_parser.add_argument("--report", type=Path, help="also write the JSON report here")
     load_parser.add_argument("--quiet", action="store_true", help="print only the summary")
     _add_backend_options(load_parser, "also publish the new generation into this remote "
@@ -71,6 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     query_cli.add_parser(commands)
     export_cli.add_parser(commands)
+    quality_cli.add_parser(commands)
 
     serve_parser = commands.add_parser("serve", help="serve the store over HTTP")
     serve_parser.add_argument("--store", type=Path,
@@ -158,7 +168,14 @@ def run_load(args: argparse.Namespace) -> int:
                           load_threads=args.load_threads,
                           progress=sys.stderr.isatty() and not args.quiet,
                           gate=GateOptions(shapes=args.shapes, on_invalid=args.on_invalid,
-                                           dcat_ap=args.dcat_ap))
+                                           dcat_ap=args.dcat_ap),
+                          quality=None if args.no_quality else QualityOptions(
+                              check_urls=args.check_urls,
+                              url_concurrency=max(args.url_concurrency, 1)))
+    if args.no_quality and args.check_urls:
+        print("ldcat load: --check-urls is part of the quality measurement; drop --no-quality",
+              file=sys.stderr)
+        return 2
     try:
         report = load(args.sources, args.store, options)
     except (SourceError, ValueError, RuntimeError, ShapesError) as error:
@@ -241,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         return query_cli.run(args)
     if args.command == "export":
         return export_cli.run(args)
+    if args.command == "quality":
+        return quality_cli.run(args)
     if args.command == "serve":
         return _serve(args.store, args)
     if args.command == "demo":

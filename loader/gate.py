@@ -82,6 +82,7 @@ def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
         "conforms": validation.conforms, "counts": validation.counts(),
         "warnings_by_component": dict(warnings.most_common()),
         "records_left_out": left_out, "records_published_invalid": len(invalid),
+        "invalid_records": sorted(invalid),
         "seconds": round(seconds, 2), "notices": validation.notices,
     }
     return graphs

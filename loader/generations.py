@@ -37,6 +37,11 @@ from typing import Any
 _GENERATION = re.compile(r"g(\d{6})")
 
 
+QUALITY_KIND = "quality"
+"""The kind of quality graphs in a generation's graph index (:mod:`loader.quality`): not
+records, so feeds, dumps and the sitemap leave them out."""
+
+
 @dataclass(frozen=True, slots=True)
 class Generation:
     """A published generation: its id, store directory and manifest."""
@@ -58,7 +63,7 @@ class Generation:
 
 @dataclass(frozen=True, slots=True)
 class GraphEntry:
-    """One record graph of a generation."""
+    """One graph of a generation: a record's, or a quality graph (kind :data:`QUALITY_KIND`)."""
 
     kind: str
     hash: int

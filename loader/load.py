@@ -14,6 +14,7 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,11 +24,12 @@ from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from loader.coordinator import Coordinator, default_workers
 from loader.gate import GateOptions, check_gate, run_gate
-from loader.generations import Generation, GraphEntry, StoreLayout
+from loader.generations import QUALITY_KIND, Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
+from loader.quality import QualityOptions, assess, publish_into
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
 from loader.search_index import build_search_index
@@ -38,6 +40,8 @@ from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
 SEARCH_INDEX = "search.sqlite"
+QUALITY_SUMMARY = "quality.json"
+"""Published beside the generation (``gNNNNNN.quality.json``) when quality was measured."""
 """Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
 
 
@@ -54,6 +58,8 @@ class LoadOptions:
     progress: bool = False
     gate: GateOptions = field(default_factory=GateOptions)
     """The SHACL gate run before publication."""
+    quality: QualityOptions | None = field(default_factory=QualityOptions)
+    """Measure metadata quality (DQV in the store, totals beside it); ``None``: do not."""
 
 
 class StoreTarget:
@@ -151,6 +157,7 @@ def _manifest(report: LoadReport, base_iri: str, parent: Generation | None,
         "quads": report.quads,
         "published": dict(report.published),
         "latest_modified": coordinator.latest_modified,
+        "quality": report.quality or None,
     }
 
 
@@ -170,9 +177,13 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         target.flush()
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog)
+        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
+                                          staging, coordinator.graphs)
+        for graph, data in quality.items():
+            target.text.append(graph, data)
         store.flush()
         report.quads = len(store)
-        statistics = compute_statistics(store, len(coordinator.graphs))
+        statistics = compute_statistics(store, record_count(coordinator.graphs))
         build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
                            options.progress)
         target.text.finish(coordinator.graphs)
@@ -182,12 +193,43 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
                        coordinator.graphs, report.to_json(), text=staging / "text",
-                       files={".search.sqlite": staging / SEARCH_INDEX})
+                       files={".search.sqlite": staging / SEARCH_INDEX, **files})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
         raise
     return report
+
+
+def record_count(graphs: dict[str, GraphEntry]) -> int:
+    """The number of record graphs among a generation's graphs (quality graphs are not)."""
+    return sum(1 for entry in graphs.values() if entry.kind != QUALITY_KIND)
+
+
+def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
+                     options: LoadOptions, staging: Path,
+                     graphs: dict[str, GraphEntry]) -> tuple[dict[str, Path], dict[str, bytes]]:
+    """Measure quality when asked: DQV into ``store`` and ``graphs`` (replacing a parent's),
+    the totals in ``report.quality``; returns the file to publish beside the generation and
+    the quality graphs' N-Quads (kept with the records' text)."""
+    for graph in [iri for iri, entry in graphs.items() if entry.kind == QUALITY_KIND]:
+        del graphs[graph]  # a parent's: replaced, or gone with --no-quality
+        store.remove_graph(NamedNode(graph))
+    if options.quality is None:
+        return {}, {}
+    validated = "skipped" not in report.validation
+    invalid = report.validation.get("invalid_records", []) if validated else None
+    assessment = assess(store, base_iri, catalog_iri, invalid, options.quality)
+    publish_into(store, assessment)
+    graphs.update(assessment.entries())
+    catalogue = assessment.summary["catalogue"]
+    report.quality = {"score": catalogue["score"], "rating": catalogue["rating"],
+                      "max_score": assessment.summary["max_score"],
+                      "datasets": catalogue["datasets"],
+                      "fixes": [fix["text"] for fix in catalogue["fixes"][:3]]}
+    path = staging / QUALITY_SUMMARY
+    path.write_text(json.dumps(assessment.summary, ensure_ascii=False, indent=1), "utf-8")
+    return {f".{QUALITY_SUMMARY}": path}, assessment.graphs
 
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
@@ -263,9 +305,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
+        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
+                                          staging, graphs)
+        collector.blocks.update((graph, [data]) for graph, data in quality.items())
         store.flush()
         report.quads = len(store)
-        statistics = compute_statistics(store, len(graphs))
+        statistics = compute_statistics(store, record_count(graphs))
         build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
         text = _update_text(layout, parent, staging / "text", graphs, collector)
@@ -273,7 +318,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics}, graphs, report.to_json(), text=text,
-                       files={".search.sqlite": staging / SEARCH_INDEX})
+                       files={".search.sqlite": staging / SEARCH_INDEX, **files})
         staging.rmdir()
     except BaseException:
         layout.clean_staging()

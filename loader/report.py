@@ -63,6 +63,8 @@ class LoadReport:
     mode: str = "snapshot"
     validation: dict[str, Any] = field(default_factory=dict)
     """The SHACL gate's summary (shapes, policy, counts per severity, seconds)."""
+    quality: dict[str, Any] = field(default_factory=dict)
+    """The catalogue's quality totals when quality was measured (score, rating, top fixes)."""
     harvests: list[dict[str, Any]] = field(default_factory=list)
     """Per harvested RDF source: location, provenance graph, time, pages, records per kind,
     notes (loops, repeated records, nodes that could not be records)."""
@@ -121,6 +123,7 @@ class LoadReport:
             "removed": dict(self.removed),
             "validation": self.validation,
             "harvests": self.harvests,
+            "quality": self.quality,
             "issues": [asdict(issue) for issue in self.issues],
         }
 

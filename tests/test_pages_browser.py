@@ -102,7 +102,7 @@ def test_dataset_page_renders(browser: Browser, live_server: str, artifacts: Pat
     assert page.inner_text("h1") == "Horaires théoriques du réseau régional BreizhGo (GTFS)"
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator(".description strong", has_text="théorique").count() == 1
-    assert page.locator("table tbody tr").count() == 3
+    assert page.locator("section[aria-labelledby=h-distributions] table tbody tr").count() == 3
     assert page.locator("a[href='/organizations/537cce197ca09d514c02741a']").count() >= 1
     assert page.locator("link[rel=stylesheet]").count() == 1
     assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # the CSS applied

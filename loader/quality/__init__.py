@@ -1,0 +1,107 @@
+"""Metadata quality (after data.europa.eu's MQA): measure, total, publish as DQV.
+
+:func:`assess` measures every dataset of a store (:mod:`loader.quality.measure`), adds the
+DCAT-AP compliance verdicts of the SHACL gate and, when asked, the URL checks
+(:mod:`loader.quality.urls`), totals them per catalogue and organisation
+(:mod:`loader.quality.summary`) and writes the measurements as DQV
+(:mod:`loader.quality.dqv`); :func:`publish_into` replaces a store's quality graphs with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
+
+from loader.generations import QUALITY_KIND, GraphEntry
+from loader.mapping.nquads import content_hash
+from loader.quality.dqv import MeasurementWriter, metric_definitions, quality_graph
+from loader.quality.measure import Measurements, measure
+from loader.quality.summary import group_means, summarize
+from loader.quality.urls import check_urls, distribution_urls, url_points
+from ontology.quality import INDICATORS_BY_KEY, Indicator
+
+
+@dataclass(frozen=True, slots=True)
+class QualityOptions:
+    """What to assess beyond the metadata itself."""
+
+    check_urls: bool = False
+    url_concurrency: int = 16
+    url_timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The measurements, their totals (JSON-ready) and their DQV N-Quads per graph."""
+
+    measurements: Measurements
+    summary: dict[str, Any]
+    graphs: dict[str, bytes]
+
+    def entries(self) -> dict[str, GraphEntry]:
+        """The quality graphs as graph-index entries (content hashes, as for records)."""
+        return {graph: GraphEntry(QUALITY_KIND, content_hash(data))
+                for graph, data in self.graphs.items()}
+
+
+def _compliance(invalid_graphs: frozenset[str]) -> Callable[[str, int], float]:
+    points = float(INDICATORS_BY_KEY["dcat-ap-compliance"].points)
+    return lambda dataset, _: 0.0 if dataset in invalid_graphs else points
+
+
+def assess(store: Store, base_iri: str, catalog_iri: str,
+           invalid_graphs: Iterable[str] | None, options: QualityOptions = QualityOptions(),
+           progress: Callable[[Iterable[Indicator]], Iterable[Indicator]] = iter,
+           ) -> Assessment:
+    """Measure every dataset of ``store``.
+
+    ``invalid_graphs``: the record graphs the SHACL gate found violations in (published
+    under ``--on-invalid keep``), or ``None`` when nothing was validated (DCAT-AP compliance
+    is then not assessed).
+    """
+    external: dict[str, Callable[[str, int], float]] = {}
+    if invalid_graphs is not None:
+        external["dcat-ap-compliance"] = _compliance(frozenset(invalid_graphs))
+    if options.check_urls:
+        found = distribution_urls(store)
+        answers = check_urls(found.urls(), base_iri, options.url_concurrency,
+                             options.url_timeout)
+        external.update(url_points(found, answers))
+    measurements = measure(store, external, progress)
+    summary = summarize(measurements, options.check_urls, _organization_names(store))
+    return Assessment(measurements, summary, _graphs(measurements, summary, base_iri,
+                                                     catalog_iri))
+
+
+def _organization_names(store: Store) -> dict[str, str]:
+    names: dict[str, str] = {}
+    result = store.query("""SELECT ?o (SAMPLE(?name) AS ?label) WHERE { GRAPH ?o {
+        ?o a <http://xmlns.com/foaf/0.1/Organization> ; <http://xmlns.com/foaf/0.1/name> ?name
+    } } GROUP BY ?o""")
+    assert isinstance(result, QuerySolutions)
+    for row in result:
+        if isinstance(row["o"], NamedNode) and row["label"] is not None:
+            names[row["o"].value] = row["label"].value
+    return names
+
+
+def _graphs(measurements: Measurements, summary: dict[str, Any], base_iri: str,
+            catalog_iri: str) -> dict[str, bytes]:
+    writer = MeasurementWriter(base_iri, measurements.assessed)
+    graphs = {quality_graph(dataset, base_iri): writer.node(dataset, points).encode("utf-8")
+              for dataset, points in measurements.datasets.items()}
+    for organization, group in summary["organizations"].items():
+        graphs[quality_graph(organization, base_iri)] = writer.node(
+            organization, group_means(group)).encode("utf-8")
+    catalogue_graph = quality_graph(catalog_iri, base_iri)
+    graphs[catalogue_graph] = (writer.node(catalog_iri, group_means(summary["catalogue"]))
+                               + "".join(metric_definitions(catalogue_graph))).encode("utf-8")
+    return graphs
+
+
+def publish_into(store: Store, assessment: Assessment) -> None:
+    """Add ``assessment``'s quality graphs to ``store`` (the caller removed older ones)."""
+    store.bulk_load(b"".join(assessment.graphs.values()), format=RdfFormat.N_QUADS)
