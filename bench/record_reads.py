@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, serialize
+from pyoxigraph import RdfFormat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +33,6 @@ from measure import append_to_benchmarks
 from exports.catalog_pages import CatalogIndex, PageRequest, StorePages, build_page
 from loader.generations import StoreLayout
 from loader.repo import Snapshot
-from ontology.namespaces import PREFIXES
 
 
 def _ms(samples: list[float]) -> str:
@@ -84,7 +83,7 @@ def main() -> None:
         for name, snapshot in (("store", store_only), ("text", with_text)):
             started = time.perf_counter()
             page = build_page(StorePages(snapshot), PageRequest(number, 100), index)
-            serialize(page.triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
+            page.write(RdfFormat.TURTLE)
             page_times[name].append(time.perf_counter() - started)
 
     speedup = statistics.median(times["store"]) / statistics.median(times["text"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pyoxigraph import RdfFormat, serialize
+from pyoxigraph import RdfFormat
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +29,8 @@ from exports.catalog_pages import (
     DEFAULT_PAGE_SIZE,
     ROOT,
     CatalogFilters,
+    CatalogIndex,
+    CatalogPage,
     PageError,
     PageRequest,
     PageSource,
@@ -39,7 +41,6 @@ from exports.catalog_pages import (
 )
 from loader.remote.repo import RemoteRepo
 from loader.repo import EmbeddedRepo, Repo
-from ontology.namespaces import PREFIXES
 
 SUFFIXES = {"ttl", "nt", "rdf", "jsonld"}
 GENERATION_ID = re.compile(r"g[0-9]{6,}")
@@ -100,6 +101,13 @@ def _pages_of(repo: Repo, generation_id: str) -> PageSource | None:
     return None
 
 
+def _written_page(source: PageSource, request: PageRequest, index: CatalogIndex, path: str,
+                  rdf_format: RdfFormat) -> tuple[CatalogPage, bytes]:
+    """A page built and written in ``rdf_format`` (off the event loop, both)."""
+    page = build_page(source, request, index, path)
+    return page, page.write(rdf_format)
+
+
 async def catalog(request: Request) -> Response:
     """One page of the root catalogue."""
     return await paged_catalog(request, ROOT, None, request.path_params.get("suffix"))
@@ -142,16 +150,14 @@ async def paged_catalog(request: Request, path: str, theme: str | None,
         return Response(status_code=304, headers={
             "vary": "accept", "cache-control": "no-cache", "etag": etag,
             GENERATION_HEADER: generation.id})
+    rdf_format = getattr(RdfFormat, answer_format.oxigraph)
     try:
-        page = await run_in_threadpool(build_page, opened, page_request,
-                                       request.app.state.catalog_index, path)
+        page, body = await run_in_threadpool(_written_page, opened, page_request,
+                                             request.app.state.catalog_index, path, rdf_format)
     except PageError as error:
         return error_response(404 if "past the last page" in str(error) else 400,
                               "bad_parameter", str(error))
-    rdf_format = getattr(RdfFormat, answer_format.oxigraph)
-    body = serialize(page.quads if rdf_format.supports_datasets else page.triples,
-                     format=rdf_format, prefixes=PREFIXES)
-    return Response(body or b"", media_type=answer_format.content_type, headers={
+    return Response(body, media_type=answer_format.content_type, headers={
         "vary": "accept", "cache-control": "no-cache",
         "etag": etag,
         "content-location": page.page_iri, GENERATION_HEADER: opened.generation.id})

@@ -10,7 +10,8 @@ A page also carries the graphs of its catalogue tree (the root catalogue and its
 parts) and of the agents its datasets name (publishers, creators), so that each page is a
 complete DCAT-AP description a harvester can take as it is (:mod:`exports.page_context`).
 In N-Quads and TriG, each record's triples sit in the record's own graph (the Hydra view in
-the default graph), as in the store; the other formats carry their union.
+the default graph), as in the store; the other formats carry their union. A page is kept as
+its records' N-Quads text and written from it (:mod:`exports.page_text`).
 
 Filters are SPARQL built from fixed parts, with the user's values passed as substitutions
 (never pasted into the query text).
@@ -30,14 +31,15 @@ from pyoxigraph import (
     BlankNode,
     Literal,
     NamedNode,
-    Quad,
     QuerySolutions,
+    RdfFormat,
     Store,
     Triple,
     Variable,
 )
 
 from exports.page_context import page_context, read_records
+from exports.page_text import RecordBlock, blocks_of_quads, write_page
 from loader.generations import Generation
 from loader.mapping.iris import path_segment
 from loader.remote.repo import RemoteView
@@ -173,8 +175,8 @@ class PageSource(Protocol):
     def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
         """The IRIs of the datasets ``filters`` keep, in IRI order."""
 
-    def records_quads(self, iris: list[str]) -> list[Quad]:
-        """The quads of several record graphs, graph after graph."""
+    def records(self, iris: list[str]) -> list[RecordBlock]:
+        """Several record graphs with their N-Quads, graph after graph."""
 
 
 def store_datasets(store: Store, base_iri: str, filters: CatalogFilters) -> list[str]:
@@ -199,7 +201,7 @@ class StorePages:
     def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
         return store_datasets(self.snapshot.store, base_iri, filters)
 
-    def records_quads(self, iris: list[str]) -> list[Quad]:
+    def records(self, iris: list[str]) -> list[RecordBlock]:
         return read_records(self.snapshot, iris)
 
 
@@ -217,8 +219,8 @@ class RemotePages:
     def select_datasets(self, base_iri: str, filters: CatalogFilters) -> list[str]:
         return self.view.select_iris(inline_dataset_query(base_iri, filters), "d")
 
-    def records_quads(self, iris: list[str]) -> list[Quad]:
-        return self.view.record_graphs(iris)
+    def records(self, iris: list[str]) -> list[RecordBlock]:
+        return blocks_of_quads(self.view.record_graphs(iris))
 
 
 class CatalogIndex:
@@ -246,14 +248,18 @@ class CatalogIndex:
 
 @dataclass(frozen=True, slots=True)
 class CatalogPage:
-    """A page: its triples (the records' graphs merged, and the Hydra view), the records' quads
-    in their own graphs (for N-Quads and TriG, so a harvester sees where each record ends),
-    the number of datasets in the walk and the page's IRI."""
+    """A page: its records' graphs (in N-Quads and TriG each its own, so a harvester sees where
+    each record ends; merged in the other formats), the Hydra view's triples, the number of
+    datasets in the walk and the page's IRI."""
 
-    triples: list[Triple]
+    records: list[RecordBlock]
+    view: list[Triple]
     total: int
     page_iri: str
-    quads: list[Quad]
+
+    def write(self, rdf_format: RdfFormat) -> bytes:
+        """The page in ``rdf_format`` (the view in the default graph of a dataset format)."""
+        return write_page(self.records, self.view, rdf_format)
 
 
 ROOT = "/catalog"
@@ -284,16 +290,15 @@ def build_page(snapshot: PageSource, request: PageRequest, index: CatalogIndex,
         raise PageError(f"page {request.page} is past the last page ({last})")
     start = (request.page - 1) * request.page_size
     graphs = [f"{base_iri}{path}", *datasets[start:start + request.page_size]]
-    quads = snapshot.records_quads(graphs)
-    quads += page_context(snapshot.records_quads, quads, graphs[0], set(graphs))
-    triples = [quad.triple for quad in quads]
+    records = snapshot.records(graphs)
+    records += page_context(snapshot.records, records, graphs[0], set(graphs))
     catalog = NamedNode(f"{base_iri}{path}")
 
     def link(page: int) -> NamedNode:
         return NamedNode(page_iri(base_iri, generation_id, request, page, path))
 
     view = link(request.page)
-    triples += [
+    triples = [
         Triple(catalog, NamedNode(RDF.type), NamedNode(HYDRA.Collection)),
         Triple(catalog, NamedNode(HYDRA.totalItems),
                Literal(str(len(datasets)), datatype=NamedNode(XSD.integer))),
@@ -306,5 +311,4 @@ def build_page(snapshot: PageSource, request: PageRequest, index: CatalogIndex,
         triples.append(Triple(view, NamedNode(HYDRA.previous), link(request.page - 1)))
     if request.page < last:
         triples.append(Triple(view, NamedNode(HYDRA.next), link(request.page + 1)))
-    view_quads = [Quad(t.subject, t.predicate, t.object) for t in triples[len(quads):]]
-    return CatalogPage(triples, len(datasets), view.value, quads + view_quads)
+    return CatalogPage(records, triples, len(datasets), view.value)

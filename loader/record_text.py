@@ -212,14 +212,20 @@ class RecordText:
     def nquads(self, graph: str) -> bytes | None:
         """The N-Quads of record ``graph`` as mapped, or ``None`` if it is not a record."""
         extents = self.extents(graph)
-        if extents is None:
-            return None
+        return self._read(extents) if extents is not None else None
+
+    def _read(self, extents: array[int]) -> bytes:
         return b"".join(os.pread(self._descriptors[extents[i]], extents[i + 2], extents[i + 1])
                         for i in range(0, len(extents), 3))
 
     def nquads_of(self, graphs: Iterable[str]) -> bytes:
         """The N-Quads of every record among ``graphs``, concatenated in IRI order: one
         index query per :data:`BATCH_IRIS` IRIs (IRIs that are no record are skipped)."""
+        return b"".join(data for _, data in self.blocks_of(graphs))
+
+    def blocks_of(self, graphs: Iterable[str]) -> list[tuple[str, bytes]]:
+        """Each record among ``graphs`` with its N-Quads, in IRI order (as :meth:`nquads_of`
+        reads them, one block a record)."""
         wanted = sorted(set(graphs))
         found: list[tuple[str, bytes]] = []
         for start in range(0, len(wanted), BATCH_IRIS):
@@ -228,12 +234,7 @@ class RecordText:
             with self._lock:
                 found += self._connection.execute(
                     f"SELECT iri, extents FROM graphs WHERE iri IN ({marks})", chunk).fetchall()
-        parts: list[bytes] = []
-        for _, blob in sorted(found):
-            extents = _unpack(blob)
-            parts += [os.pread(self._descriptors[extents[i]], extents[i + 2], extents[i + 1])
-                      for i in range(0, len(extents), 3)]
-        return b"".join(parts)
+        return [(iri, self._read(_unpack(blob))) for iri, blob in sorted(found)]
 
     def quads(self, graph: str) -> list[Quad]:
         """The quads of record ``graph`` (empty if it is not a record)."""
