@@ -38,6 +38,7 @@ import os
 import sqlite3
 import threading
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -221,11 +222,14 @@ class RecordText:
     def nquads_of(self, graphs: Iterable[str]) -> bytes:
         """The N-Quads of every record among ``graphs``, concatenated in IRI order: one
         index query per :data:`BATCH_IRIS` IRIs (IRIs that are no record are skipped)."""
-        return b"".join(data for _, data in self.blocks_of(graphs))
+        return b"".join(piece for _, pieces in self._pieces_of(graphs) for piece in pieces)
 
     def blocks_of(self, graphs: Iterable[str]) -> list[tuple[str, bytes]]:
         """Each record among ``graphs`` with its N-Quads, in IRI order (as :meth:`nquads_of`
         reads them, one block a record)."""
+        return [(iri, b"".join(pieces)) for iri, pieces in self._pieces_of(graphs)]
+
+    def _pieces_of(self, graphs: Iterable[str]) -> list[tuple[str, list[memoryview]]]:
         wanted = sorted(set(graphs))
         found: list[tuple[str, bytes]] = []
         for start in range(0, len(wanted), BATCH_IRIS):
@@ -234,7 +238,40 @@ class RecordText:
             with self._lock:
                 found += self._connection.execute(
                     f"SELECT iri, extents FROM graphs WHERE iri IN ({marks})", chunk).fetchall()
-        return [(iri, self._read(_unpack(blob))) for iri, blob in sorted(found)]
+        rows = [(iri, _unpack(blob)) for iri, blob in sorted(found)]
+        pieces = self._read_many([extents for _, extents in rows])
+        return [(iri, text) for (iri, _), text in zip(rows, pieces, strict=True)]
+
+    def _read_many(self, records: list[array[int]]) -> list[list[memoryview]]:
+        """The text of each extent list of ``records``, extent by extent, read as runs of
+        adjacent extents (a page's records mostly sit side by side): one ``pread`` a run,
+        every run first asked of the kernel (``WILLNEED``) so that a cold read goes to the
+        disk all at once, not one request after the other (a cold 100-dataset page: 4 ms
+        instead of 25 on the full catalogue)."""
+        runs: list[list[int]] = []  # [file number, start, end]
+        for file, offset, length in sorted({(extents[i], extents[i + 1], extents[i + 2])
+                                            for extents in records
+                                            for i in range(0, len(extents), 3)}):
+            if runs and runs[-1][0] == file and offset <= runs[-1][2]:
+                runs[-1][2] = max(runs[-1][2], offset + length)
+            else:
+                runs.append([file, offset, offset + length])
+        if hasattr(os, "posix_fadvise"):
+            for file, start, end in runs:
+                if end > start:  # a length of 0 would mean "to the end of the file"
+                    os.posix_fadvise(self._descriptors[file], start, end - start,
+                                     os.POSIX_FADV_WILLNEED)
+        starts = [(file, start) for file, start, _ in runs]
+        data = [memoryview(os.pread(self._descriptors[file], end - start, start))
+                for file, start, end in runs]
+
+        def piece(file: int, offset: int, length: int) -> memoryview:
+            run = bisect_right(starts, (file, offset)) - 1
+            at = offset - starts[run][1]
+            return data[run][at:at + length]
+
+        return [[piece(extents[i], extents[i + 1], extents[i + 2])
+                 for i in range(0, len(extents), 3)] for extents in records]
 
     def quads(self, graph: str) -> list[Quad]:
         """The quads of record ``graph`` (empty if it is not a record)."""

@@ -46,6 +46,23 @@ def test_demo_text_is_the_store(demo_store: tuple[Path, LoadReport]) -> None:
     assert assert_text_is_the_store(store_dir) > 50
 
 
+def test_a_batched_read_gives_each_record_as_read_alone(
+        demo_store: tuple[Path, LoadReport]) -> None:
+    """``blocks_of`` / ``nquads_of`` read runs of adjacent extents: the same bytes as one
+    record at a time, in IRI order, records that are none skipped."""
+    layout = StoreLayout(demo_store[0])
+    generation = layout.current()
+    assert generation is not None
+    text = RecordText.open(layout.text_dir(generation.id))
+    assert text is not None
+    graphs = list(text.graphs())
+    asked = [*graphs[::-1], "http://e/not-a-record"]
+    blocks = text.blocks_of(asked)
+    assert blocks == [(iri, text.nquads(iri)) for iri in graphs]
+    assert text.nquads_of(asked) == b"".join(data for _, data in blocks)
+    text.close()
+
+
 def test_declared_datatypes_come_back_from_the_text(demo_store: tuple[Path, LoadReport]) -> None:
     repo = EmbeddedRepo(demo_store[0])
     byte_sizes = [quad.object for graph in repo.layout.graphs(repo.snapshot().generation)
