@@ -23,8 +23,8 @@ from pyoxigraph import RdfFormat, Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loader.generations import StoreLayout  # noqa: E402
-from loader.quality import QualityOptions, assess  # noqa: E402
+from loader.generations import StoreLayout
+from loader.quality import QualityOptions, assess
 
 ROOT = Path(__file__).resolve().parent.parent
 
