@@ -178,7 +178,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
-                                          staging, coordinator.graphs)
+                                          staging, coordinator.graphs, target.text)
         for graph, data in quality.items():
             target.text.append(graph, data)
         store.flush()
@@ -206,20 +206,27 @@ def record_count(graphs: dict[str, GraphEntry]) -> int:
     return sum(1 for entry in graphs.values() if entry.kind != QUALITY_KIND)
 
 
-def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
-                     options: LoadOptions, staging: Path,
-                     graphs: dict[str, GraphEntry]) -> tuple[dict[str, Path], dict[str, bytes]]:
-    """Measure quality when asked: DQV into ``store`` and ``graphs`` (replacing a parent's),
-    the totals in ``report.quality``; returns the file to publish beside the generation and
-    the quality graphs' N-Quads (kept with the records' text)."""
+def _drop_quality(store: Store, graphs: dict[str, GraphEntry]) -> None:
+    """Remove a parent's quality graphs (replaced, or gone with ``--no-quality``)."""
     for graph in [iri for iri, entry in graphs.items() if entry.kind == QUALITY_KIND]:
-        del graphs[graph]  # a parent's: replaced, or gone with --no-quality
+        del graphs[graph]
         store.remove_graph(NamedNode(graph))
+
+
+def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
+                     options: LoadOptions, staging: Path, graphs: dict[str, GraphEntry],
+                     text: RecordTextWriter | None,
+                     ) -> tuple[dict[str, Path], dict[str, bytes]]:
+    """Measure quality when asked (from the records' ``text`` when there is one): DQV into
+    ``store`` and ``graphs``, the totals in ``report.quality``; returns the file to publish
+    beside the generation and the quality graphs' N-Quads (kept with the records' text)."""
+    _drop_quality(store, graphs)
     if options.quality is None:
         return {}, {}
     validated = "skipped" not in report.validation
     invalid = report.validation.get("invalid_records", []) if validated else None
-    assessment = assess(store, base_iri, catalog_iri, invalid, options.quality)
+    blocks = text.blocks(list(graphs)) if text is not None else None
+    assessment = assess(store, base_iri, catalog_iri, invalid, options.quality, text=blocks)
     publish_into(store, assessment)
     graphs.update(assessment.entries())
     catalogue = assessment.summary["catalogue"]
@@ -255,9 +262,11 @@ def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphColl
 
 
 def _update_text(layout: StoreLayout, parent: Generation, folder: Path,
-                 graphs: dict[str, GraphEntry], collector: GraphCollector) -> Path | None:
-    """The records' text of an update: the parent's kept records (files hard-linked) and the
-    replaced ones; ``None`` when the parent has no text (readers use the store)."""
+                 graphs: dict[str, GraphEntry], collector: GraphCollector
+                 ) -> RecordTextWriter | None:
+    """The records' text of an update, to finish once the graphs are final: the parent's
+    kept records (files hard-linked) and the replaced ones; ``None`` when the parent has no
+    text (readers use the store)."""
     parent_text = RecordText.open(layout.text_dir(parent.id))
     if parent_text is None:
         return None
@@ -267,10 +276,9 @@ def _update_text(layout: StoreLayout, parent: Generation, folder: Path,
                                      if graph not in collector.blocks))
         for graph, blocks in collector.blocks.items():
             writer.append(graph, b"".join(blocks))
-        writer.finish(graphs)
     finally:
         parent_text.close()
-    return folder
+    return writer
 
 
 def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base_iri: str,
@@ -305,19 +313,24 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
+        _drop_quality(store, graphs)
+        text = _update_text(layout, parent, staging / "text", graphs, collector)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
-                                          staging, graphs)
-        collector.blocks.update((graph, [data]) for graph, data in quality.items())
+                                          staging, graphs, text)
+        if text is not None:
+            for graph, data in quality.items():
+                text.append(graph, data)
+            text.finish(graphs)
         store.flush()
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
         build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         del store
-        text = _update_text(layout, parent, staging / "text", graphs, collector)
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
                        {**_manifest(report, base_iri, parent, coordinator),
-                        "statistics": statistics}, graphs, report.to_json(), text=text,
+                        "statistics": statistics}, graphs, report.to_json(),
+                       text=staging / "text" if text is not None else None,
                        files={".search.sqlite": staging / SEARCH_INDEX, **files})
         staging.rmdir()
     except BaseException:

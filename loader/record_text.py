@@ -141,6 +141,32 @@ class RecordTextWriter:
                 renumbered[position] = numbers[renumbered[position]]
             self._extents[graph] = renumbered
 
+    def blocks(self, graphs: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(graph, N-Quads) of the ``graphs`` written so far, before :meth:`finish` (the load
+        measures quality from them); graphs without text are skipped."""
+        if self._append_handle is not None:
+            self._append_handle.flush()
+        names = {number: name for name, number in self._files.items()}
+        descriptors: dict[int, int] = {}
+        try:
+            for graph in graphs:
+                extents = self._extents.get(graph)
+                if extents is None:
+                    continue
+                parts = []
+                for position in range(0, len(extents), 3):
+                    number = extents[position]
+                    descriptor = descriptors.get(number)
+                    if descriptor is None:
+                        descriptor = descriptors[number] = os.open(
+                            self.directory / names[number], os.O_RDONLY)
+                    parts.append(os.pread(descriptor, extents[position + 2],
+                                          extents[position + 1]))
+                yield graph, b"".join(parts)
+        finally:
+            for descriptor in descriptors.values():
+                os.close(descriptor)
+
     def _close_appended(self) -> None:
         if self._append_handle is not None:
             self._append_handle.close()

@@ -50,6 +50,33 @@ gate, URL checks)."""
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """A statement an indicator looks for: ``subject <predicate> object``, the object an IRI
+    starting with ``prefix`` or one of ``values`` when given."""
+
+    predicate: str
+    prefix: str = ""
+    values: frozenset[str] = frozenset()
+
+    def pattern(self, subject: str) -> str:
+        """The check as a SPARQL group pattern on ``subject`` (binding ``?v``)."""
+        triple = f"{subject} <{self.predicate}> ?v"
+        if self.prefix:
+            return f'{triple} FILTER(isIRI(?v) && STRSTARTS(STR(?v), "{self.prefix}"))'
+        if self.values:
+            return f"{triple} . VALUES ?v {{ {' '.join(f'<{v}>' for v in sorted(self.values))} }}"
+        return triple
+
+    def accepts(self, obj: str) -> bool:
+        """Whether an N-Quads object token (``<iri>``, a literal, ``_:b``) passes."""
+        if self.prefix:
+            return obj.startswith("<" + self.prefix)
+        if self.values:
+            return obj[1:-1] in self.values if obj.startswith("<") else False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One MQA indicator: its points, where it is checked and how."""
 
@@ -59,8 +86,8 @@ class Indicator:
     scope: str
     label: str
     label_fr: str
-    condition: str
-    """SPARQL group pattern on ``?d`` (dataset scope) or ``?x`` (distribution scope)."""
+    checks: tuple[Check, ...]
+    """Met when any check holds (on the dataset, or on a distribution)."""
     shortfall: str
     """What a dataset that misses it lacks, for the ranked fixes ("have no keyword")."""
     needs_network: bool = False
@@ -74,6 +101,15 @@ class Indicator:
     def dimension_iri(self) -> str:
         """Its ``dqv:Dimension`` IRI."""
         return LDC.term(f"quality-{self.dimension}")
+
+    @property
+    def condition(self) -> str:
+        """The checks as one SPARQL group pattern on ``?d`` (dataset) or ``?x``."""
+        subject = "?d" if self.scope == DATASET else "?x"
+        patterns = [check.pattern(subject) for check in self.checks]
+        if len(patterns) == 1:
+            return patterns[0]
+        return " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
 
 
 @cache
@@ -89,85 +125,75 @@ def open_formats() -> tuple[frozenset[str], frozenset[str]]:
     return machine, open_
 
 
-def _format_in(iris: frozenset[str]) -> str:
-    values = " ".join(f"<{iri}>" for iri in sorted(iris))
-    return f"?x <http://purl.org/dc/terms/format> ?v . VALUES ?v {{ {values} }}"
-
-
-def _has(subject: str, predicate: str) -> str:
-    return f"{subject} <{predicate}> ?v"
-
-
-def _has_from(subject: str, predicate: str, prefix: str) -> str:
-    return f'{subject} <{predicate}> ?v FILTER(STRSTARTS(STR(?v), "{prefix}"))'
-
-
 _DCAT = "http://www.w3.org/ns/dcat#"
 _DCT = "http://purl.org/dc/terms/"
 _MACHINE_READABLE, _NON_PROPRIETARY = open_formats()
-_FORMAT_FROM_VOCABULARY = (
-    f'{{ {_has_from("?x", _DCT + "format", EU_FILE_TYPE.iri)} }} UNION '
-    f'{{ {_has_from("?x", _DCAT + "mediaType", IANA_MEDIA_TYPES)} }}')
+
+
+def _has(predicate: str, prefix: str = "", values: frozenset[str] = frozenset(),
+         ) -> tuple[Check, ...]:
+    return (Check(predicate, prefix, values),)
+
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("keyword", "findability", 30, DATASET, "Keyword usage", "Mots-clés",
-              _has("?d", _DCAT + "keyword"), "have no keyword"),
+              _has(_DCAT + "keyword"), "have no keyword"),
     Indicator("theme", "findability", 30, DATASET, "Categories", "Catégories",
-              _has("?d", _DCAT + "theme"), "have no theme (dcat:theme)"),
+              _has(_DCAT + "theme"), "have no theme (dcat:theme)"),
     Indicator("spatial", "findability", 20, DATASET, "Geo search", "Couverture spatiale",
-              _has("?d", _DCT + "spatial"), "have no spatial coverage"),
+              _has(_DCT + "spatial"), "have no spatial coverage"),
     Indicator("temporal", "findability", 20, DATASET, "Time based search",
-              "Couverture temporelle", _has("?d", _DCT + "temporal"),
-              "have no temporal coverage"),
+              "Couverture temporelle", _has(_DCT + "temporal"), "have no temporal coverage"),
     Indicator("access-url-status", "accessibility", 50, EXTERNAL, "AccessURL accessibility",
-              "Adresse d'accès joignable", "", "have access URLs that do not answer",
+              "Adresse d'accès joignable", (), "have access URLs that do not answer",
               needs_network=True),
     Indicator("download-url", "accessibility", 20, DISTRIBUTION, "DownloadURL",
-              "Adresse de téléchargement", _has("?x", _DCAT + "downloadURL"),
+              "Adresse de téléchargement", _has(_DCAT + "downloadURL"),
               "have distributions without a download URL"),
     Indicator("download-url-status", "accessibility", 30, EXTERNAL,
-              "DownloadURL accessibility", "Adresse de téléchargement joignable", "",
+              "DownloadURL accessibility", "Adresse de téléchargement joignable", (),
               "have download URLs that do not answer", needs_network=True),
     Indicator("format", "interoperability", 20, DISTRIBUTION, "Format", "Format",
-              _has("?x", _DCT + "format"), "have distributions without a format"),
+              _has(_DCT + "format"), "have distributions without a format"),
     Indicator("media-type", "interoperability", 10, DISTRIBUTION, "Media type", "Type de média",
-              _has("?x", _DCAT + "mediaType"), "have distributions without a media type"),
+              _has(_DCAT + "mediaType"), "have distributions without a media type"),
     Indicator("format-vocabulary", "interoperability", 10, DISTRIBUTION,
               "Format / media type from vocabulary", "Format d'un vocabulaire contrôlé",
-              _FORMAT_FROM_VOCABULARY,
+              (Check(_DCT + "format", EU_FILE_TYPE.iri),
+               Check(_DCAT + "mediaType", IANA_MEDIA_TYPES)),
               "have distributions whose format is in no controlled vocabulary"),
     Indicator("non-proprietary", "interoperability", 20, DISTRIBUTION, "Non-proprietary",
-              "Format ouvert", _format_in(_NON_PROPRIETARY),
+              "Format ouvert", _has(_DCT + "format", values=_NON_PROPRIETARY),
               "have distributions in a proprietary or unknown format"),
     Indicator("machine-readable", "interoperability", 20, DISTRIBUTION, "Machine readable",
-              "Lisible par machine", _format_in(_MACHINE_READABLE),
+              "Lisible par machine", _has(_DCT + "format", values=_MACHINE_READABLE),
               "have distributions in a format machines cannot read"),
     Indicator("dcat-ap-compliance", "interoperability", 30, EXTERNAL, "DCAT-AP compliance",
-              "Conformité DCAT-AP", "", "have DCAT-AP violations"),
+              "Conformité DCAT-AP", (), "have DCAT-AP violations"),
     Indicator("licence", "reusability", 20, DISTRIBUTION, "Licence information", "Licence",
-              _has("?x", _DCT + "license"), "have distributions without a licence"),
+              _has(_DCT + "license"), "have distributions without a licence"),
     Indicator("licence-vocabulary", "reusability", 10, DISTRIBUTION, "Licence vocabulary",
               "Licence d'un vocabulaire contrôlé",
-              _has_from("?x", _DCT + "license", EU_AUTHORITY + "licence/"),
+              _has(_DCT + "license", EU_AUTHORITY + "licence/"),
               "have licences outside the EU licence table"),
     Indicator("access-rights", "reusability", 10, DATASET, "Access restrictions",
-              "Droits d'accès", _has("?d", _DCT + "accessRights"), "have no access rights"),
+              "Droits d'accès", _has(_DCT + "accessRights"), "have no access rights"),
     Indicator("access-rights-vocabulary", "reusability", 5, DATASET,
               "Access restrictions vocabulary", "Droits d'accès d'un vocabulaire contrôlé",
-              _has_from("?d", _DCT + "accessRights", EU_AUTHORITY + "access-right/"),
+              _has(_DCT + "accessRights", EU_AUTHORITY + "access-right/"),
               "have access rights outside the EU table"),
     Indicator("contact-point", "reusability", 20, DATASET, "Contact point", "Point de contact",
-              _has("?d", _DCAT + "contactPoint"), "have no contact point"),
+              _has(_DCAT + "contactPoint"), "have no contact point"),
     Indicator("publisher", "reusability", 10, DATASET, "Publisher", "Éditeur",
-              _has("?d", _DCT + "publisher"), "have no publisher"),
+              _has(_DCT + "publisher"), "have no publisher"),
     Indicator("rights", "contextuality", 5, DISTRIBUTION, "Rights", "Droits",
-              _has("?x", _DCT + "rights"), "have distributions without a rights statement"),
+              _has(_DCT + "rights"), "have distributions without a rights statement"),
     Indicator("byte-size", "contextuality", 5, DISTRIBUTION, "File size", "Taille",
-              _has("?x", _DCAT + "byteSize"), "have distributions without a byte size"),
+              _has(_DCAT + "byteSize"), "have distributions without a byte size"),
     Indicator("issued", "contextuality", 5, DISTRIBUTION, "Date of issue", "Date de publication",
-              _has("?x", _DCT + "issued"), "have distributions without an issue date"),
+              _has(_DCT + "issued"), "have distributions without an issue date"),
     Indicator("modified", "contextuality", 5, DISTRIBUTION, "Modification date",
-              "Date de modification", _has("?x", _DCT + "modified"),
+              "Date de modification", _has(_DCT + "modified"),
               "have distributions without a modification date"),
 )
 

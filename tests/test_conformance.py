@@ -42,6 +42,7 @@ from shapes.service import ValidationRequest, validate_generation
 from shapes.sets import resolve, vocabulary_files
 from shapes.validate import validate_store
 from tests.conftest import BASE, DCAT_AP, requires_shared
+from tests.quality_support import text_and_sparql
 from tests.samples import is_hvd, load_sample
 from tests.shacl_support import (
     HVD_300,
@@ -339,3 +340,11 @@ def test_every_dump_passes_its_official_shapes(source: str, profile: str, valida
                 background_store.remove_graph(graph)
         print(f"{dump.path.name}: {time.monotonic() - started:.1f} s")
     assert not list(background_store.named_graphs())  # the next test starts clean
+
+
+def test_quality_text_scan_equals_sparql_on_the_real_sample(real_sample_store: Path) -> None:
+    """The load's fast quality path (records' text) gives the SPARQL reference's points."""
+    (fast, _), (slow, _) = text_and_sparql(real_sample_store)
+    assert len(fast.datasets) >= 2000
+    assert fast.datasets == slow.datasets
+    assert fast.publishers == slow.publishers

@@ -30,6 +30,7 @@ from tests.conftest import (
     dataset_row,
     resource_row,
 )
+from tests.quality_support import text_and_sparql
 
 DQV = "http://www.w3.org/ns/dqv#"
 RICH, BARE = f"{BASE}/datasets/q1", f"{BASE}/datasets/q2"
@@ -304,3 +305,15 @@ def test_quality_graphs_dereference_in_every_format(measured: Path) -> None:
     assert client.get("/datasets/nothing/quality").status_code == 404
     assert client.get("/datasets/q1/quality.xyz").status_code == 404
     assert client.get("/datasets/q1/quality", params={"_mediatype": "nope"}).status_code == 406
+
+
+def test_the_text_scan_equals_the_sparql_measurement(
+        demo_store: tuple[Path, object], measured: Path) -> None:
+    for store_dir in (demo_store[0], measured):
+        (fast, fast_counts), (slow, slow_counts) = text_and_sparql(store_dir)
+        assert fast.datasets == slow.datasets
+        assert fast.publishers == slow.publishers
+        assert fast.assessed == slow.assessed
+        assert {k: v for k, v in fast_counts.items() if v} == {
+            k: v for k, v in slow_counts.items() if v}
+

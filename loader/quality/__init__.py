@@ -18,8 +18,9 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 from loader.generations import QUALITY_KIND, GraphEntry
 from loader.mapping.nquads import content_hash
 from loader.quality.dqv import MeasurementWriter, metric_definitions, quality_graph
-from loader.quality.measure import Measurements, measure
+from loader.quality.measure import Measurements, add_external, measure_in_store
 from loader.quality.summary import group_means, summarize
+from loader.quality.text_scan import scan_records
 from loader.quality.urls import check_urls, distribution_urls, url_points
 from ontology.quality import INDICATORS_BY_KEY, Indicator
 
@@ -55,8 +56,9 @@ def _compliance(invalid_graphs: frozenset[str]) -> Callable[[str, int], float]:
 def assess(store: Store, base_iri: str, catalog_iri: str,
            invalid_graphs: Iterable[str] | None, options: QualityOptions = QualityOptions(),
            progress: Callable[[Iterable[Indicator]], Iterable[Indicator]] = iter,
-           ) -> Assessment:
-    """Measure every dataset of ``store``.
+           text: Iterable[tuple[str, bytes]] | None = None) -> Assessment:
+    """Measure every dataset of ``store``: from the records' ``text`` (record graph IRI, its
+    N-Quads) when given, else with SPARQL (:mod:`loader.quality.measure`).
 
     ``invalid_graphs``: the record graphs the SHACL gate found violations in (published
     under ``--on-invalid keep``), or ``None`` when nothing was validated (DCAT-AP compliance
@@ -70,7 +72,11 @@ def assess(store: Store, base_iri: str, catalog_iri: str,
         answers = check_urls(found.urls(), base_iri, options.url_concurrency,
                              options.url_timeout)
         external.update(url_points(found, answers))
-    measurements = measure(store, external, progress)
+    if text is not None:
+        measurements, distributions = scan_records(text)
+    else:
+        measurements, distributions = measure_in_store(store, progress)
+    add_external(measurements, distributions, external)
     summary = summarize(measurements, options.check_urls, _organization_names(store))
     return Assessment(measurements, summary, _graphs(measurements, summary, base_iri,
                                                      catalog_iri))

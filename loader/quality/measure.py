@@ -94,13 +94,17 @@ def measure(store: Queryable, external: dict[str, Callable[[str, int], float]] |
             progress: Callable[[Iterable[Indicator]], Iterable[Indicator]] = iter,
             threads: int = 2) -> Measurements:
     """Measure every dataset of ``store`` (``threads`` queries at a time: Oxigraph evaluates
-    them outside Python's lock).
+    them outside Python's lock), then the ``external`` indicators (:func:`add_external`)."""
+    result, distributions = measure_in_store(store, progress, threads)
+    add_external(result, distributions, external or {})
+    return result
 
-    ``external`` gives the points of the indicators not read from the store (key ->
-    function of the dataset IRI and its number of distributions); an external indicator
-    without one is not assessed (0 points, left out of :attr:`Measurements.assessed`).
-    """
-    external = external or {}
+
+def measure_in_store(store: Queryable,
+                     progress: Callable[[Iterable[Indicator]], Iterable[Indicator]] = iter,
+                     threads: int = 2) -> tuple[Measurements, dict[str, int]]:
+    """The indicators read from the store, for every dataset; and each dataset's number of
+    distributions."""
     result = Measurements()
     for row in _select(store, _DATASETS):
         dataset = _iri(row["d"])
@@ -116,12 +120,20 @@ def measure(store: Queryable, external: dict[str, Callable[[str, int], float]] |
         if dataset is not None:
             distributions[dataset] = _count(row["n"])
     in_store = [indicator for indicator in INDICATORS if indicator.scope in (DATASET, DISTRIBUTION)]
-    assessed: set[str] = set()
     with ThreadPoolExecutor(max(threads, 1)) as pool:
         answers = pool.map(lambda indicator: _rows(store, indicator), in_store)
         for indicator, rows in zip(progress(in_store), answers, strict=True):
             _score(indicator, rows, distributions, result.datasets)
-            assessed.add(indicator.key)
+    result.assessed = frozenset(indicator.key for indicator in in_store)
+    return result, distributions
+
+
+def add_external(result: Measurements, distributions: dict[str, int],
+                 external: dict[str, Callable[[str, int], float]]) -> None:
+    """Give the indicators not read from the store their points (key -> function of the
+    dataset IRI and its number of distributions); an external indicator without a function
+    is not assessed (0 points, left out of :attr:`Measurements.assessed`)."""
+    assessed = set(result.assessed)
     for position, indicator in enumerate(INDICATORS):
         points_of = external.get(indicator.key)
         if indicator.scope != EXTERNAL or points_of is None:
@@ -130,7 +142,6 @@ def measure(store: Queryable, external: dict[str, Callable[[str, int], float]] |
             points[position] = points_of(dataset, distributions.get(dataset, 0))
         assessed.add(indicator.key)
     result.assessed = frozenset(assessed)
-    return result
 
 
 _POSITIONS = {indicator.key: position for position, indicator in enumerate(INDICATORS)}
