@@ -28,6 +28,8 @@ from loader.repo import NoGeneration, Repo
 from ontology.namespaces import DQV, PREFIXES
 
 CACHE_CONTROL = "public, max-age=60"
+_PREFIXES = {**{name: PREFIXES[name] for name in ("rdf", "xsd", "skos", "ldc")}, "dqv": DQV.iri}
+"""The prefixes a quality graph uses."""
 
 
 def _owner(quads: list[Quad]) -> str:
@@ -53,8 +55,7 @@ def _body(record_format: RecordFormat, quads: list[Quad], path: str, graph: str,
         return serialize(triples, format=RdfFormat.JSON_LD) or b"[]"
     if record_format.rdf_format is None:
         raise ValueError(f"{record_format.label} is not written by pyoxigraph")
-    return serialize(triples, format=record_format.rdf_format,
-                     prefixes={**PREFIXES, "dqv": DQV.iri}) or b""
+    return serialize(triples, format=record_format.rdf_format, prefixes=_PREFIXES) or b""
 
 
 def _pinned(request: Request) -> tuple[Repo, Generation] | None:
