@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,19 +30,12 @@ from tests.conftest import (
     resource_row,
 )
 from tests.quality_support import text_and_sparql
+from tests.test_gate import TEMPORAL_SHAPE
+from tests.test_harvest import serve_handler
 
 DQV = "http://www.w3.org/ns/dqv#"
 RICH, BARE = f"{BASE}/datasets/q1", f"{BASE}/datasets/q2"
 
-TEMPORAL_SHAPE = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix dcat: <http://www.w3.org/ns/dcat#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-<https://example.org/shapes#DatasetTemporal> a sh:NodeShape ;
-    sh:targetClass dcat:Dataset ;
-    sh:property [ sh:path dct:temporal ; sh:minCount 1 ;
-                  sh:message "a dataset needs a temporal coverage" ] .
-"""
 
 
 def _sources(folder: Path, url: str = "https://static.example.org") -> list[Path]:
@@ -240,13 +232,8 @@ class _Files(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def file_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    with serve_handler(_Files) as url:
+        yield url
 
 
 def test_check_urls_asks_every_url(tmp_path: Path, file_server: str) -> None:
