@@ -238,6 +238,12 @@ def test_two_web_processes_sum_their_metrics_and_stop_gracefully(
             pids = {entry["pid"] for entry in server.events("request")
                     if entry["route"] == "/-/health"}
         assert len(pids) == 2, "every request went to one web process"
+        # a request is counted just after its answer is sent, then logged: wait for the logs
+        deadline = time.monotonic() + 10
+        while len([entry for entry in server.events("request")
+                   if entry["route"] == "/-/health"]) < sent:
+            assert time.monotonic() < deadline, "requests answered but never logged"
+            time.sleep(0.05)
         scrapes = [server.metrics() for _ in range(6)]
         for text in scrapes:  # whichever process answers, the sum over both
             assert value(text, "ldcat_http_requests_total", method="GET", route="/-/health",
