@@ -22,7 +22,7 @@ from endpoint.generation_header import GENERATION_HEADER
 from endpoint.quality_view import quality_view
 from endpoint.record_formats import HTML, JSON_LD, RECORD_FORMATS, RecordFormat, split_suffix
 from endpoint.record_negotiation import NotAcceptable, negotiate
-from endpoint.record_pages import STATIC_PATH, environment
+from endpoint.record_pages import STATIC_PATH, environment, safe_href
 from loader.generations import Generation
 from loader.repo import NoGeneration, Repo
 from ontology.namespaces import DQV, PREFIXES
@@ -45,10 +45,12 @@ def _body(record_format: RecordFormat, quads: list[Quad], path: str, graph: str,
     if record_format == HTML:
         owner = _owner(quads)
         base = generation.base_iri
-        owner_path = owner[len(base):] if owner.startswith(base + "/") else owner
+        # a harvested dataset's IRI is linked only if it is http(s): an IRI may be javascript:
+        owner_path = owner[len(base):] if owner.startswith(base + "/") else safe_href(owner)
         return environment().get_template("quality.html").render(
             title="Qualité des métadonnées", static=STATIC_PATH, path=path,
-            owner_path=owner_path, owner_label=owner_path or graph, mqa=quality_view(quads),
+            owner_path=owner_path, owner_label=owner_path or owner or graph,
+            mqa=quality_view(quads),
             alternates=[(f.suffix, f.label) for f in RECORD_FORMATS if f != HTML],
         ).encode("utf-8")
     if record_format == JSON_LD:  # expanded JSON-LD: the measurements have no frame of their own

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 from starlette.testclient import TestClient
 
 from endpoint.app import create_app_for_store
@@ -304,3 +304,18 @@ def test_the_text_scan_equals_the_sparql_measurement(
         assert {k: v for k, v in fast_counts.items() if v} == {
             k: v for k, v in slow_counts.items() if v}
 
+
+
+def test_a_quality_page_never_links_a_non_http_owner() -> None:
+    from endpoint.quality_route import _body
+    from endpoint.record_formats import HTML
+    from loader.generations import Generation
+
+    graph = f"{BASE}/quality/0123"
+    owner = "javascript:alert(1)"
+    quads = [Quad(NamedNode(f"{graph}#score"), NamedNode(f"{DQV}computedOn"), NamedNode(owner),
+                  NamedNode(graph))]
+    generation = Generation("g000001", Path("/nonexistent/g000001"), {"base_iri": BASE})
+    page = _body(HTML, quads, "/quality/0123", graph, generation).decode()
+    assert 'href="javascript' not in page
+    assert "javascript:alert(1)" in page  # shown as text
