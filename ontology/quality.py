@@ -67,14 +67,6 @@ class Check:
             return f"{triple} . VALUES ?v {{ {' '.join(f'<{v}>' for v in sorted(self.values))} }}"
         return triple
 
-    def accepts(self, obj: str) -> bool:
-        """Whether an N-Quads object token (``<iri>``, a literal, ``_:b``) passes."""
-        if self.prefix:
-            return obj.startswith("<" + self.prefix)
-        if self.values:
-            return obj[1:-1] in self.values if obj.startswith("<") else False
-        return True
-
 
 @dataclass(frozen=True, slots=True)
 class Indicator:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
+from loader.search_index import Queryable
 from ontology.quality import DATASET, DISTRIBUTION, EXTERNAL, INDICATORS, Indicator
 
 _DATASETS = """
@@ -26,13 +26,6 @@ _DISTRIBUTIONS = """
 SELECT ?d (COUNT(DISTINCT ?x) AS ?n) WHERE { GRAPH ?g {
   ?d a <http://www.w3.org/ns/dcat#Dataset> ; <http://www.w3.org/ns/dcat#distribution> ?x
 } } GROUP BY ?d"""
-
-
-class Queryable(Protocol):
-    """A pyoxigraph ``Store`` (or anything answering SELECT with ``QuerySolutions``)."""
-
-    def query(self, query: str, /) -> Any:
-        """Run a SPARQL query."""
 
 
 @dataclass(slots=True)
@@ -147,6 +140,15 @@ def add_external(result: Measurements, distributions: dict[str, int],
 _POSITIONS = {indicator.key: position for position, indicator in enumerate(INDICATORS)}
 
 
+def earned(indicator: Indicator, meeting: int, distributions: int) -> float:
+    """The points of a dataset meeting ``indicator``: all of them for a dataset check, else
+    the share of its ``distributions`` that meet it (``meeting``)."""
+    if indicator.scope == DATASET:
+        return float(indicator.points) if meeting else 0.0
+    share = min(meeting, distributions) / distributions if distributions else 0.0
+    return round(indicator.points * share, 2)
+
+
 def _score(indicator: Indicator, rows: list[tuple[str, int]], distributions: dict[str, int],
            datasets: dict[str, list[float]]) -> None:
     position = _POSITIONS[indicator.key]
@@ -154,9 +156,4 @@ def _score(indicator: Indicator, rows: list[tuple[str, int]], distributions: dic
         points = datasets.get(dataset)
         if points is None:
             continue
-        if indicator.scope == DATASET:
-            points[position] = float(indicator.points)
-        else:
-            total = distributions.get(dataset, 0)
-            share = min(meeting, total) / total if total else 0.0
-            points[position] = round(indicator.points * share, 2)
+        points[position] = earned(indicator, meeting, distributions.get(dataset, 0))

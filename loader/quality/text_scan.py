@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from loader.quality.measure import _POSITIONS, Measurements
+from loader.quality.measure import _POSITIONS, Measurements, earned
 from ontology.namespaces import DCAT, DCT, RDF
 from ontology.quality import DATASET, DISTRIBUTION, INDICATORS, Check, Indicator
 
@@ -104,10 +104,10 @@ def scan_graph(graph: str, data: bytes, result: Measurements,
             position = _POSITIONS[indicator.key]
             if indicator.scope == DATASET:
                 if own & mask:
-                    points[position] = float(indicator.points)
+                    points[position] = earned(indicator, 1, total)
             elif total:
                 meeting = sum(1 for member in members if flags.get(member, 0) & mask)
-                points[position] = round(indicator.points * meeting / total, 2)
+                points[position] = earned(indicator, meeting, total)
         publisher = publishers.get(subject)
         if publisher is not None and iri not in result.publishers:
             result.publishers[iri] = publisher[1:-1].decode("utf-8")

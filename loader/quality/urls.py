@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from loader.quality.measure import Queryable, _iri, _select
+from loader.quality.measure import _iri, _select
+from loader.search_index import Queryable
 from ontology.quality import INDICATORS_BY_KEY
 
 _URLS = """
