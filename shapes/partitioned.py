@@ -68,7 +68,7 @@ class RecordSource(Protocol):
 
     def graphs(self) -> Iterator[str]: ...
 
-    def nquads_of(self, graphs: Iterable[str]) -> bytes: ...
+    def blocks_of(self, graphs: Iterable[str]) -> list[tuple[str, bytes]]: ...
 
 
 class MemoryRecords:
@@ -80,8 +80,8 @@ class MemoryRecords:
     def graphs(self) -> Iterator[str]:
         return iter(sorted(self.texts))
 
-    def nquads_of(self, graphs: Iterable[str]) -> bytes:
-        return b"".join(self.texts.get(g, b"") for g in sorted(set(graphs)))
+    def blocks_of(self, graphs: Iterable[str]) -> list[tuple[str, bytes]]:
+        return [(g, self.texts[g]) for g in sorted(set(graphs)) if g in self.texts]
 
 
 def is_partitioned(graph: str) -> bool:
@@ -135,7 +135,7 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     record_subjects: set[str] = set()
     for start in range(0, len(shared_graphs), BATCH_GRAPHS):
         part = GraphIndex(plan.predicates)
-        part.add_nquads(records.nquads_of(shared_graphs[start:start + BATCH_GRAPHS]))
+        part.add_records(records.blocks_of(shared_graphs[start:start + BATCH_GRAPHS]))
         record_subjects.update(part.subjects)
         _merge(shared, part.subjects)
     shared.finish()
@@ -259,7 +259,7 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
             if command == "load":
                 records = reopen()
                 for start in range(0, len(graphs), BATCH_GRAPHS):
-                    local.add_nquads(records.nquads_of(graphs[start:start + BATCH_GRAPHS]))
+                    local.add_records(records.blocks_of(graphs[start:start + BATCH_GRAPHS]))
                 local.finish()
                 _trace(f"worker indexed {len(graphs)} records")
                 connection.send(("ok", ([hash(s) for s in local.subjects],
