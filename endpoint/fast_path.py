@@ -75,5 +75,6 @@ class CachedAnswers:
         await send({"type": "http.response.body",
                     "body": b"" if scope["method"] == "HEAD" else cached.body})
         if LOGGER.isEnabledFor(20):
-            log_query(started=started, status=200, size=len(cached.body), query=None, cached=True)
+            log_query(scope, started=started, status=200, size=len(cached.body), query=None,
+                      cached=True)
         return True

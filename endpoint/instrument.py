@@ -1,4 +1,6 @@
-"""Request instrumentation: metrics and one ``request`` log event for every HTTP request.
+"""Request instrumentation: metrics and one log event for every HTTP request (``request``,
+or, for a SPARQL query, the ``query`` event of :mod:`endpoint.query_log`, which holds the same
+fields and the query: one line a request, not two).
 
 The outermost app middleware, so it also sees answers from the SPARQL fast path
 (:mod:`endpoint.fast_path`) and failures of everything inside. Requests are labelled by route
@@ -16,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from endpoint.logs import log_event
 from endpoint.metrics import Metrics
+from endpoint.query_log import QUERY_LOGGED
 from endpoint.records import RECORD_KINDS
 from endpoint.sparql import TRUNCATED
 from loader.remote.client import RemoteError
@@ -99,6 +102,8 @@ class Instrumented:
             except RemoteError:
                 generation = None
             self.metrics.observe_generation(generation.id if generation else None)
+        if scope.get(QUERY_LOGGED):  # its query event says it all
+            return
         log_event(LOGGER, "request", {
             "method": scope["method"], "route": route, "path": scope["path"],
             "status": status, "duration_ms": round(seconds * 1000, 1), "bytes": size})

@@ -2,24 +2,31 @@
 
 Written through :func:`endpoint.logs.log_event`, so it has the shape of every other log line
 (``time``, ``level``, ``event``, ``status``, ``duration_ms``...). No client address unless
-:attr:`EndpointSettings.log_client_ip` asks for it.
+:attr:`EndpointSettings.log_client_ip` asks for it. A request logged here is marked in its
+ASGI scope (:data:`QUERY_LOGGED`), so the request log does not write it a second time.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import MutableMapping
+from typing import Any
 
 from endpoint.logs import log_event
 
 LOGGER = logging.getLogger("ldcat.query")
+QUERY_LOGGED = "ldcat.query_logged"
+"""ASGI scope key set on a request whose ``query`` event is written."""
 
 
-def log_query(*, started: float, status: int, size: int, query: str | None,
-              cached: bool, client: str | None = None, error: str | None = None) -> None:
-    """Write one ``query`` event to the ``ldcat.query`` logger (INFO)."""
+def log_query(scope: MutableMapping[str, Any], *, started: float, status: int, size: int,
+              query: str | None, cached: bool, client: str | None = None,
+              error: str | None = None) -> None:
+    """Write one ``query`` event to the ``ldcat.query`` logger (INFO); mark ``scope``."""
     if not LOGGER.isEnabledFor(logging.INFO):
         return
+    scope[QUERY_LOGGED] = True
     entry: dict[str, object] = {
         "route": "/sparql",
         "status": status,

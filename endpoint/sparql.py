@@ -137,7 +137,7 @@ async def sparql(request: Request) -> Response:
     except ProtocolError as refusal:
         response, cached, error = _refuse(refusal), False, refusal.code
         service.metrics.observe_refusal(refusal.status, refusal.code)
-    log_query(started=started, status=response.status_code,
+    log_query(request.scope, started=started, status=response.status_code,
               size=int(response.headers.get("content-length", 0)), query=query, cached=cached,
               client=_client(request) if service.settings.log_client_ip else None, error=error)
     return response

@@ -63,6 +63,11 @@ def _build_parser() -> argparse.ArgumentParser:
                              help="shape set of the SHACL gate (default: ldcat; see validate)")
     load_parser.add_argument("--dcat-ap", type=Path,
                              help="folder with the official shapes and EU vocabularies")
+    load_parser.add_argument("--gate-engine", choices=["auto", "sparql"], default="auto",
+                             help="auto (default): the partitioned validator on the records' "
+                                  "text, checks it does not implement on the SPARQL engine; "
+                                  "sparql: every check on the SPARQL engine (same results, "
+                                  "slower)")
     load_parser.add_argument("--no-quality", action="store_true",
                              help="do not measure metadata quality (DQV measurements per "
                                   "dataset, totals per organisation; see ldcat quality)")
@@ -168,7 +173,7 @@ def run_load(args: argparse.Namespace) -> int:
                           load_threads=args.load_threads,
                           progress=sys.stderr.isatty() and not args.quiet,
                           gate=GateOptions(shapes=args.shapes, on_invalid=args.on_invalid,
-                                           dcat_ap=args.dcat_ap),
+                                           dcat_ap=args.dcat_ap, engine=args.gate_engine),
                           quality=None if args.no_quality else QualityOptions(
                               check_urls=args.check_urls,
                               url_concurrency=max(args.url_concurrency, 1)))

@@ -16,10 +16,11 @@ from pathlib import Path
 from pyoxigraph import NamedNode, QuerySolutions, Store
 
 from loader.generations import GraphEntry
+from loader.record_text import RecordTextWriter
 from loader.report import Issue, LoadReport, Severity
 from shapes.parse import load_shapes
 from shapes.report import ValidationResult
-from shapes.service import ValidationRequest, validate_loaded_store
+from shapes.service import ValidationRequest, validate_loaded_store, validate_staged
 from shapes.sets import resolve
 
 MAX_ROUNDS = 3
@@ -34,33 +35,45 @@ class GateOptions:
     on_invalid: str = "reject"
     """``reject`` (leave invalid records out) or ``keep`` (publish, violations recorded)."""
     dcat_ap: Path | None = None
+    engine: str = "auto"
+    """``auto`` (the partitioned engine on the records' text when there is one) or
+    ``sparql`` (SHACL compiled to SPARQL on the staging store)."""
 
 
 def check_gate(options: GateOptions) -> None:
     """Fail before any work when the policy is unknown or the shapes do not compile."""
     if options.on_invalid not in {"reject", "keep"}:
         raise ValueError(f"--on-invalid must be reject or keep, not {options.on_invalid!r}")
+    if options.engine not in {"auto", "sparql"}:
+        raise ValueError(f"--gate-engine must be auto or sparql, not {options.engine!r}")
     files = resolve(options.shapes, options.dcat_ap).files
     if files:
         load_shapes(*files)
 
 
 def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
-             options: GateOptions, catalog_graph: str) -> dict[str, GraphEntry]:
+             options: GateOptions, catalog_graph: str,
+             text: RecordTextWriter | None = None) -> dict[str, GraphEntry]:
     """Validate ``store``; returns ``graphs`` without the graphs it removed (reject policy).
 
-    Runs in this process: worker processes would open the staging store read-only while this
-    one holds it for writing, and RocksDB may compact away files they still read.
+    With the records' ``text`` (what was loaded into ``store``), the partitioned engine
+    validates it on every core, and only the checks it does not implement run on ``store``;
+    without, the SPARQL engine runs on ``store``. Either way the store is used in this
+    process only: worker processes would open the staging store read-only while this one
+    holds it for writing, and RocksDB may compact away files they still read.
     """
     if not resolve(options.shapes, options.dcat_ap).files:
         report.validation = {"shapes": options.shapes, "skipped": "the shape set is empty"}
         return graphs
     request = ValidationRequest(shapes=options.shapes, dcat_ap=options.dcat_ap)
     graphs = dict(graphs)
+    staged = (text.staged(lambda: graphs) if text is not None and options.engine == "auto"
+              else None)
     seconds = 0.0
     left_out = 0
     for round_number in range(MAX_ROUNDS + 1):
-        validation = validate_loaded_store(store, request)
+        validation = (validate_staged(store, staged, request) if staged is not None
+                      else validate_loaded_store(store, request))
         seconds += validation.seconds
         invalid = _invalid_records(store, validation.own)
         removable = {graph: results for graph, results in invalid.items()
@@ -79,6 +92,7 @@ def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
     warnings = Counter(r.component for r in validation.own if r.severity == "Warning")
     report.validation = {
         "shapes": validation.shapes, "on_invalid": options.on_invalid,
+        "engine": "partitioned" if staged is not None else "sparql",
         "conforms": validation.conforms, "counts": validation.counts(),
         "warnings_by_component": dict(warnings.most_common()),
         "records_left_out": left_out, "records_published_invalid": len(invalid),

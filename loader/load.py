@@ -176,7 +176,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.run(sources)
         target.flush()
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
-                                      ctx.iris.catalog)
+                                      ctx.iris.catalog, target.text)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, coordinator.graphs, target.text)
         for graph, data in quality.items():
@@ -312,9 +312,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         graphs = {iri: entry for iri, entry in parent_graphs.items()
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
-        graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog)
-        _drop_quality(store, graphs)
         text = _update_text(layout, parent, staging / "text", graphs, collector)
+        graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
+        _drop_quality(store, graphs)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, graphs, text)
         if text is not None:

@@ -39,7 +39,7 @@ import sqlite3
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -167,6 +167,13 @@ class RecordTextWriter:
             for descriptor in descriptors.values():
                 os.close(descriptor)
 
+    def staged(self, graphs: Callable[[], Iterable[str]]) -> StagedText:
+        """A reader of the records written so far, for the load's validation: ``graphs``
+        says which records the generation holds now (the gate leaves some out)."""
+        if self._append_handle is not None:
+            self._append_handle.flush()
+        return StagedText(self, graphs)
+
     def _close_appended(self) -> None:
         if self._append_handle is not None:
             self._append_handle.close()
@@ -194,6 +201,24 @@ class RecordTextWriter:
         finally:
             connection.close()
         _fsync_tree(self.directory)
+
+
+class StagedText:
+    """The records' text of a generation being loaded, read by graph (safe to use in a
+    forked process: it only reads the files, through :meth:`RecordTextWriter.blocks`, and
+    the writer's buffer was flushed before it was made)."""
+
+    def __init__(self, writer: RecordTextWriter, graphs: Callable[[], Iterable[str]]) -> None:
+        self._writer = writer
+        self._graphs = graphs
+
+    def graphs(self) -> Iterator[str]:
+        """The records of the generation now, in IRI order."""
+        return iter(sorted(self._graphs()))
+
+    def blocks_of(self, graphs: Iterable[str]) -> list[tuple[str, bytes]]:
+        """Each of ``graphs`` that has text, with its N-Quads, in IRI order."""
+        return list(self._writer.blocks(sorted(set(graphs))))
 
 
 def _fsync_tree(directory: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Store
 
+from shapes.compile import Check
 from shapes.dataset import (
     add_background,
     generation_checkpoint,
@@ -15,10 +17,11 @@ from shapes.dataset import (
 )
 from shapes.model import ShapesGraph
 from shapes.parse import ShapesError, load_shapes
-from shapes.records import validate_loaded, validate_text
-from shapes.report import ValidationReport
+from shapes.partitioned import RecordSource, validate_records
+from shapes.records import background_index, validate_loaded, validate_text
+from shapes.report import ValidationReport, ValidationResult
 from shapes.sets import ShapeSet, resolve, vocabulary_files
-from shapes.validate import Progress, validate_store
+from shapes.validate import Progress, run_checks, validate_store
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,33 @@ def validate_loaded_store(store: Store, request: ValidationRequest) -> Validatio
         return _run(store, shape_set, shapes, request)
     finally:
         store.clear_graph(DefaultGraph())
+
+
+def validate_staged(store: Store, records: RecordSource,
+                    request: ValidationRequest) -> ValidationReport:
+    """Validate a writable store being loaded from its records' text (``records``, what was
+    loaded into ``store``) with the partitioned engine; the checks the closures do not
+    implement run on ``store`` in this process, the vocabularies added to its (empty)
+    default graph for them and removed after. HVD-only sets: :func:`validate_loaded_store`."""
+    shape_set = resolve(request.shapes, request.dcat_ap)
+    shapes = load_shapes(*shape_set.files)
+    if shape_set.hvd_only:
+        return validate_loaded_store(store, request)
+    files, notices = vocabulary_files(request.dcat_ap)
+
+    def fallback(checks: list[Check]) -> set[ValidationResult]:
+        add_background(store, files)
+        try:
+            return run_checks(store, checks)
+        finally:
+            store.clear_graph(DefaultGraph())
+
+    report = validate_records(records, shapes, background_index(files), name=shape_set.name,
+                              workers=request.workers or os.cpu_count() or 1,
+                              reopen=lambda: records, fallback=fallback,
+                              progress=request.progress)
+    report.notices.extend([*shape_set.notices, *notices])
+    return report
 
 
 def _run(store: Store, shape_set: ShapeSet, shapes: ShapesGraph,

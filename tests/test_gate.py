@@ -13,7 +13,7 @@ from loader.gate import GateOptions
 from loader.load import LoadOptions, load
 from loader.repo import EmbeddedRepo
 from loader.report import Severity
-from tests.conftest import BASE
+from tests.conftest import BASE, DCAT_AP, requires_shared
 
 TEMPORAL_SHAPE = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -85,6 +85,35 @@ def test_reject_leaves_invalid_records_out_and_keeps_the_others(tmp_path: Path,
     assert not any(f"/datasets/{record_id}\t" in listed for record_id in rejected)
     assert report.validation["conforms"] is True
     assert report.validation["records_left_out"] == without
+
+
+GATE_CASES = [("temporal", "reject"), ("temporal", "keep"), ("ldcat", "reject"),
+              ("official-3.0.1", "keep")]
+
+
+@pytest.mark.parametrize(("shapes", "on_invalid"), GATE_CASES)
+def test_the_gate_engines_agree(tmp_path: Path, temporal_shapes: Path, shapes: str,
+                                on_invalid: str) -> None:
+    """The partitioned gate (records' text, the default) decides as the SPARQL gate does:
+    same verdicts, counts, warnings and issues, rejection rounds included."""
+    if shapes.startswith("official"):
+        requires_shared(DCAT_AP)
+    outcomes = {}
+    for engine in ("auto", "sparql"):
+        report = load(demo_sources(), tmp_path / engine, LoadOptions(
+            base_iri=BASE, workers=1, quality=None, gate=GateOptions(
+                shapes=str(temporal_shapes) if shapes == "temporal" else shapes,
+                on_invalid=on_invalid, engine=engine)))
+        validation = dict(report.validation)
+        used = validation.pop("engine")
+        outcomes[used] = (
+            {key: value for key, value in validation.items() if key != "seconds"},
+            sorted((i.record_id, i.severity.value, i.reason) for i in report.issues),
+            report.published)
+    assert set(outcomes) == {"partitioned", "sparql"}
+    assert outcomes["partitioned"] == outcomes["sparql"]
+    if shapes == "temporal":
+        assert outcomes["sparql"][1], "the case should find invalid records"
 
 
 def test_cli_load_reports_the_gate_and_bad_shapes_fail_cleanly(
