@@ -56,12 +56,17 @@ def _plain(template: str) -> str:
     return template
 
 
+GENERATION_EVERY = 1.0
+"""Seconds between two looks at the generation served (a scrape looks at it too)."""
+
+
 class Instrumented:
     """ASGI middleware recording every HTTP request in ``metrics`` and the request log."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._generation_seen = -GENERATION_EVERY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +101,9 @@ class Instrumented:
         if truncated:
             self.metrics.cap_hits.inc()
         app = scope.get("app")
-        if app is not None:
+        now = time.monotonic()
+        if app is not None and now - self._generation_seen >= GENERATION_EVERY:
+            self._generation_seen = now
             try:
                 generation = app.state.repo.generation()
             except RemoteError:
