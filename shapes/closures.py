@@ -414,8 +414,8 @@ class CheckRunner:
 def runner(compiled: Compiled, check: Check, index: int) -> CheckRunner:
     """Closures for ``check``; raises :class:`Unsupported`."""
     shape, c = check.shape, check.constraint
-    if any(t.kind != "class" for t in check.root.targets):
-        raise Unsupported("targets other than sh:targetClass")
+    if any(t.kind == "node" for t in check.root.targets):
+        raise Unsupported("sh:targetNode")
     predicate = shape.path.predicate if shape.path is not None else None
     if is_value_level(c):
         test = compiled.value_test(c, shape.path)

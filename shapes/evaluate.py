@@ -1,6 +1,7 @@
 """Run a :class:`~shapes.plan.Plan`'s closures on the focus nodes of one view.
 
-Focus nodes are the subjects typed with a target class (or a subclass of one). A focus node
+Focus nodes are the subjects typed with a target class (or a subclass of one), the subjects
+and objects of target predicates (``sh:targetSubjectsOf`` / ``sh:targetObjectsOf``). A focus node
 whose evaluation needs statements the view does not hold (:class:`~shapes.closures.Missing`)
 is *deferred*: its partial rows are dropped and the caller evaluates it again elsewhere.
 """
@@ -104,33 +105,63 @@ def _merge(plan: Plan, indexes: tuple[int, ...]) -> _Merged:
     return merged
 
 
+def predicate_targets(plan: Plan) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Predicate IRI -> the root plans whose focus nodes are its subjects
+    (``sh:targetSubjectsOf``), and likewise its objects (``sh:targetObjectsOf``)."""
+    subjects: dict[str, list[int]] = {}
+    objects: dict[str, list[int]] = {}
+    for index, root in enumerate(plan.roots):
+        for predicate in root.subjects_of:
+            subjects.setdefault(predicate, []).append(index)
+        for predicate in root.objects_of:
+            objects.setdefault(predicate, []).append(index)
+    return subjects, objects
+
+
 def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, list[int]],
              only: dict[str, list[int]] | None = None
              ) -> tuple[list[ValidationResult], list[Deferred]]:
     """Results of every root plan on the focus nodes among ``nodes`` (``only``: node ->
-    the root plans to run, instead of those its types give)."""
+    the root plans to run, instead of those its types and statements give).
+
+    The objects of a ``sh:targetObjectsOf`` predicate in the statements of ``nodes`` are
+    focus nodes too, wherever they are described (or if they are described nowhere):
+    evaluated here after ``nodes``, deferred when held elsewhere."""
     results: list[ValidationResult] = []
     deferred: list[Deferred] = []
     plans: dict[tuple[int, ...], _Merged] = {}
     empty: list[str] = []
+    subject_roots, object_roots = predicate_targets(plan) if only is None else ({}, {})
+    aimed: dict[str, list[int]] = {}
+    """Focus nodes of object targets -> their root plans."""
     for node in nodes:
-        try:
-            description = view.describe(node)
-        except Missing:
-            continue  # described elsewhere: evaluated there
-        if description is None:
-            continue
         if only is not None:
             chosen = tuple(only.get(node, ()))
-        else:
-            types = description.get(RDF_TYPE)
-            if types is None:
+            try:
+                description = view.describe(node) or {}
+            except Missing:  # an object target held elsewhere: evaluated where it is
+                deferred.extend((index, node) for index in chosen)
                 continue
+        else:
+            try:
+                described = view.describe(node)
+            except Missing:
+                continue  # described elsewhere: evaluated there
+            if described is None:
+                continue
+            description = described
             picked: list[int] = []
-            for t in types:
+            for t in description.get(RDF_TYPE, empty):
                 for index in by_type.get(t, ()):
                     if index not in picked:
                         picked.append(index)
+            for predicate, indexes in subject_roots.items():
+                if predicate in description:
+                    picked.extend(index for index in indexes if index not in picked)
+            for predicate, indexes in object_roots.items():
+                for value in description.get(predicate, empty):
+                    entry = aimed.setdefault(value, [])
+                    entry.extend(index for index in indexes if index not in entry)
             chosen = tuple(picked)
         if not chosen:
             continue
@@ -177,6 +208,10 @@ def evaluate(plan: Plan, view: View, nodes: Iterable[str], by_type: dict[str, li
             deferred.extend((index, node) for index in chosen)
             continue
         results.extend(found)
+    if aimed:
+        more, later = evaluate(plan, view, list(aimed), by_type, only=aimed)
+        results.extend(more)
+        deferred.extend(later)
     return results, deferred
 
 
@@ -187,5 +222,5 @@ def type_pairs(subjects: dict[str, dict[str, list[str]]]) -> list[tuple[str, str
             for o in d[sub_class_of] if s[0] == "<" and o[0] == "<"]
 
 
-__all__ = ["RDF_TYPE", "Deferred", "evaluate", "roots_by_type", "subclass_closure",
-           "type_pairs"]
+__all__ = ["RDF_TYPE", "Deferred", "evaluate", "predicate_targets", "roots_by_type",
+           "subclass_closure", "type_pairs"]

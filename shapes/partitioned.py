@@ -415,7 +415,9 @@ def _resolve(plan: Plan, pool: Sequence[_Worker], view: View, deferred: list[Def
 def _grouped(pending: list[Deferred]) -> dict[str, list[int]]:
     grouped: dict[str, list[int]] = {}
     for index, focus in pending:
-        grouped.setdefault(focus, []).append(index)
+        indexes = grouped.setdefault(focus, [])
+        if index not in indexes:
+            indexes.append(index)
     return grouped
 
 

@@ -21,11 +21,14 @@ from shapes.validate import _NO_VALUE, _default_message
 
 @dataclass
 class RootPlan:
-    """The closures of one root shape; ``classes`` are its target classes (plain IRIs)."""
+    """The closures of one root shape; ``classes`` are its target classes, ``subjects_of``
+    and ``objects_of`` the predicates of its other targets (plain IRIs)."""
 
     root: Shape
     classes: tuple[str, ...]
     runners: list[CheckRunner] = field(default_factory=list)
+    subjects_of: tuple[str, ...] = ()
+    objects_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,10 @@ def make_plan(shapes: ShapesGraph) -> Plan:
         except ShapesError as error:
             raise ShapesError(f"{error} (while compiling shape {root.name})") from error
         classes = tuple(t.term[1:-1] for t in root.targets if t.kind == "class")
-        root_plan = RootPlan(root, classes)
+        root_plan = RootPlan(
+            root, classes,
+            subjects_of=tuple(t.term[1:-1] for t in root.targets if t.kind == "subjectsOf"),
+            objects_of=tuple(t.term[1:-1] for t in root.targets if t.kind == "objectsOf"))
         for check in checks:
             index = len(plan.checks)
             plan.checks.append(check)
@@ -91,6 +97,7 @@ def make_plan(shapes: ShapesGraph) -> Plan:
         plan.classes.update(classes)
         if root_plan.runners:
             plan.roots.append(root_plan)
+            plan.predicates.update(root_plan.subjects_of, root_plan.objects_of)
     return plan
 
 

@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Literal, NamedNode, Quad
+from rdflib import Graph
 
 from loader.report import LoadReport
 from shapes.parse import ShapesError, load_shapes, parse_shapes
@@ -20,6 +22,7 @@ from shapes.report import ValidationReport
 from shapes.service import ValidationRequest, validate_file, validate_generation
 from shapes.sets import resolve, vocabulary_files
 from tests.conftest import DCAT_AP, requires_shared
+from tests.differential import Shapes, partitioned_results, sparql_results
 
 
 def _engines(store: Path, shapes: str) -> tuple[ValidationReport, list[ValidationReport]]:
@@ -71,7 +74,7 @@ def test_a_check_it_cannot_run_without_the_sparql_engine_is_an_error() -> None:
     graph = Graph()
     graph.parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:shape> a sh:NodeShape ; sh:targetSubjectsOf <urn:p> ;
+        <urn:shape> a sh:NodeShape ; sh:targetNode <urn:n> ;
             sh:property [ sh:path <urn:p> ; sh:maxCount 1 ] .""", format="turtle")
     with pytest.raises(ShapesError, match="needs the SPARQL engine"):
         validate_records(MemoryRecords({}), parse_shapes(graph), background_index([]))
@@ -87,3 +90,59 @@ def test_a_file_with_the_partitioned_engine(tmp_path: Path) -> None:
     partitioned = validate_file(path, replace(request, engine="partitioned"))
     assert sparql.results
     assert partitioned.results == sparql.results
+
+
+PREDICATE_TARGETS = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://e.org/ns#> .
+ex:Contact a sh:NodeShape ; sh:targetObjectsOf ex:contact ; sh:nodeKind sh:IRI ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+ex:Dated a sh:NodeShape ; sh:targetSubjectsOf ex:date ;
+    sh:property [ sh:path ex:date ; sh:datatype xsd:date ] ;
+    sh:property [ sh:path ex:name ; sh:maxCount 1 ] .
+"""
+
+
+def _predicate_target_quads() -> list[Quad]:
+    ex, base = "http://e.org/ns#", "http://e.org/datasets/"
+
+    def quad(subject: str, predicate: str, obj: NamedNode | Literal, graph: str) -> Quad:
+        return Quad(NamedNode(subject), NamedNode(ex + predicate), obj, NamedNode(base + graph))
+
+    date = NamedNode("http://www.w3.org/2001/XMLSchema#date")
+    return [
+        # a contact described in another record's graph (another worker), with a name
+        quad(base + "d1", "contact", NamedNode(base + "d2#c"), "d1"),
+        quad(base + "d2#c", "name", Literal("C"), "d2"),
+        # described nowhere; a literal; described in its own record without a name
+        quad(base + "d3", "contact", NamedNode("http://e.org/nowhere"), "d3"),
+        quad(base + "d4", "contact", Literal("not a node"), "d4"),
+        quad(base + "d5", "contact", NamedNode(base + "d5#c"), "d5"),
+        quad(base + "d5#c", "other", Literal("x"), "d5"),
+        # subjects of ex:date: a plain date, two names; a typed date
+        quad(base + "d6", "date", Literal("2020-01-01"), "d6"),
+        quad(base + "d6", "name", Literal("a"), "d6"),
+        quad(base + "d6", "name", Literal("b"), "d6"),
+        quad(base + "d7", "date", Literal("2020-01-01", datatype=date), "d7"),
+        quad(base + "d8", "contact", NamedNode(base + "d6"), "d8"),  # typed by a statement only
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_subject_and_object_targets_run_in_python_as_on_sparql(workers: int) -> None:
+    graph = Graph()
+    graph.parse(data=PREDICATE_TARGETS, format="turtle")
+    shapes = Shapes(graph, parse_shapes(graph))
+    quads = _predicate_target_quads()
+    expected = sparql_results(quads, [], shapes)
+    assert sorted(partitioned_results(quads, [], shapes, workers=workers)) == sorted(expected)
+    failing = {(r.focus, r.component) for r in expected}
+    assert failing == {
+        ("<http://e.org/nowhere>", "MinCountConstraintComponent"),
+        ('"not a node"', "NodeKindConstraintComponent"),
+        ('"not a node"', "MinCountConstraintComponent"),
+        ("<http://e.org/datasets/d5#c>", "MinCountConstraintComponent"),
+        ("<http://e.org/datasets/d6>", "DatatypeConstraintComponent"),
+        ("<http://e.org/datasets/d6>", "MaxCountConstraintComponent"),
+    }
