@@ -64,8 +64,7 @@ class GraphIndex:
         """
         count = 0
         for graph, nquads in blocks:
-            if (any(mark in nquads for mark in _PARSE_INSTEAD)
-                    or _UPPER_CASE_LANGUAGE.search(nquads)):
+            if self.needs_parsing(nquads):
                 count += self.add_nquads(nquads)
                 continue
             statements = nquads.decode("utf-8").split(f" <{graph}> .\n")
@@ -75,6 +74,13 @@ class GraphIndex:
                 statements.pop()
                 count += self._add_statements(statements)
         return count
+
+    @staticmethod
+    def needs_parsing(nquads: bytes) -> bool:
+        """Whether text may hold a term in another form than ``str(term)`` of the parsed
+        term (see :meth:`add_records`)."""
+        return (any(mark in nquads for mark in _PARSE_INSTEAD)
+                or _UPPER_CASE_LANGUAGE.search(nquads) is not None)
 
     def _add_statements(self, statements: list[str]) -> int:
         """Add N-Triples statements without their final `` .`` (see :meth:`add_records`)."""

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from shapes.closures import RDF_TYPE, Missing, View
 from shapes.compile import Check
 from shapes.evaluate import Deferred, evaluate, roots_by_type, subclass_closure, type_pairs
+from shapes.graph_rules import CATALOG, collect, run_rule
 from shapes.graphindex import Description, GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import ShapesError
@@ -143,12 +144,17 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     steps = len(plan.checks)
     in_parts: set[int] = set()
     if not partitioned or reopen is None:
-        found = [sorted(_single(plan, shared), key=ValidationResult.order)]
+        single, closure = _single(plan, shared)
+        found = [sorted(single, key=ValidationResult.order)]
     else:
-        found, in_parts = _parallel(plan, shared, partitioned, workers, reopen)
+        found, in_parts, closure = _parallel(plan, shared, partitioned, workers, reopen)
     if progress is not None:
         progress(steps - len(plan.fallback), steps)
     _trace(f"closures done: {sum(map(len, found))} results")
+    if plan.native:
+        found.append(sorted(_native(plan, records, graphs, background, closure),
+                            key=ValidationResult.order))
+        _trace(f"{len(plan.native)} graph rules")
     if plan.fallback and fallback is not None:
         found.append(sorted(fallback(plan.fallback), key=ValidationResult.order))
         _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
@@ -207,12 +213,31 @@ def _closure(plan: Plan, pairs: Iterable[tuple[str, str]]) -> dict[str, frozense
     return subclass_closure(pairs, plan.classes)
 
 
-def _single(plan: Plan, shared: GraphIndex) -> list[ValidationResult]:
+def _single(plan: Plan, shared: GraphIndex
+            ) -> tuple[list[ValidationResult], dict[str, frozenset[str]]]:
     closure = _closure(plan, type_pairs(shared.subjects))
     view = View({}, shared.subjects, frozenset(), closure, None, shared.inverse(plan.inverse))
     results, deferred = evaluate(plan, view, list(shared.subjects), roots_by_type(plan, closure))
     assert not deferred  # nothing is held elsewhere
-    return results
+    return results, closure
+
+
+def _native(plan: Plan, records: RecordSource, graphs: list[str], background: GraphIndex,
+            closure: dict[str, frozenset[str]]) -> list[ValidationResult]:
+    """The results of the graph rules (:mod:`shapes.graph_rules`), from one pass over the
+    records' text; their focus nodes are the instances of ``dcat:Catalog``."""
+    catalog_classes = {f"<{cls}>" for cls in closure.get(CATALOG[1:-1], {CATALOG[1:-1]})}
+    facts = collect((block for start in range(0, len(graphs), BATCH_GRAPHS)
+                     for block in records.blocks_of(graphs[start:start + BATCH_GRAPHS])),
+                    background, catalog_classes)
+    catalogs = [node for node, classes in facts.typed.items() if classes & catalog_classes]
+    results: set[ValidationResult] = set()
+    for native in plan.native:
+        maker = plan.makers[native.index]
+        for focus, value, path in run_rule(native.rule, facts, catalogs):
+            result = maker.make(focus, value)
+            results.add(replace(result, path=path) if path is not None else result)
+    return list(results)
 
 
 # --- workers -----------------------------------------------------------------------------
@@ -292,9 +317,9 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
 
 def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int,
               reopen: Callable[[], RecordSource]
-              ) -> tuple[list[list[ValidationResult]], set[int]]:
-    """Results of the closures (lists each in report order), and the hashes of the
-    subjects the workers hold."""
+              ) -> tuple[list[list[ValidationResult]], set[int], dict[str, frozenset[str]]]:
+    """Results of the closures (lists each in report order), the hashes of the subjects the
+    workers hold, and the subclass closure of the plan's classes."""
     context = multiprocessing.get_context("fork")
     parts = [partitioned[i::count] for i in range(count)]
     pool = [_Worker(context, plan, shared, part, reopen) for part in parts]
@@ -348,7 +373,7 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         results.extend(_resolve(plan, pool, view, deferred, by_type))
         results.sort(key=ValidationResult.order)
         _trace(f"{len(deferred)} deferred focus nodes resolved")
-        return found, set().union(*worker_hashes)
+        return found, set().union(*worker_hashes), closure
     finally:
         for worker in pool:
             worker.stop()

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from ontology.datatypes import DECLARED_DATATYPES
 from shapes.closures import RDF_TYPE, CheckRunner, Compiled, Unsupported, inverse_predicates, runner
 from shapes.compile import Check, Compiler
-from shapes.model import ClassConstraint, QualifiedConstraint, Shape, ShapesGraph
+from shapes.graph_rules import CATALOG, Rule, rule_for
+from shapes.model import (
+    ClassConstraint,
+    QualifiedConstraint,
+    Shape,
+    ShapesGraph,
+    SparqlConstraint,
+)
 from shapes.parse import ShapesError
 from shapes.report import ValidationResult
 from shapes.validate import _NO_VALUE, _default_message
@@ -51,6 +58,15 @@ class ResultMaker:
                                 message=self.message)
 
 
+@dataclass(frozen=True)
+class NativeCheck:
+    """A SPARQL-based check computed by a rule of :mod:`shapes.graph_rules`."""
+
+    index: int
+    """Position of the check in the plan's list."""
+    rule: Rule
+
+
 @dataclass
 class Plan:
     """Every check of a shapes graph, split between closures and the SPARQL engine."""
@@ -60,6 +76,8 @@ class Plan:
     roots: list[RootPlan]
     fallback: list[Check]
     classes: set[str]
+    native: list[NativeCheck] = field(default_factory=list)
+    """SPARQL-based checks with a native rule over the records' text (graph rules)."""
     """Every class IRI a target or an sh:class names (their subclass closures are needed)."""
     inverse: set[str] = field(default_factory=set)
     """Predicates of inverse paths (indexed by object as well)."""
@@ -88,6 +106,10 @@ def make_plan(shapes: ShapesGraph) -> Plan:
             plan.checks.append(check)
             plan.makers.append(_maker(check))
             _collect_classes(check.shape, plan.classes, set(), plan.inverse)
+            rule = _native_rule(check)
+            if rule is not None:
+                plan.native.append(NativeCheck(index, rule))
+                continue
             try:
                 root_plan.runners.append(runner(compiled, check, index))
             except Unsupported:
@@ -99,6 +121,17 @@ def make_plan(shapes: ShapesGraph) -> Plan:
             plan.roots.append(root_plan)
             plan.predicates.update(root_plan.subjects_of, root_plan.objects_of)
     return plan
+
+
+def _native_rule(check: Check) -> Rule | None:
+    """The graph rule computing ``check``, for a SPARQL constraint on the instances of
+    ``dcat:Catalog`` whose exact query has one."""
+    c = check.constraint
+    targets = check.root.targets
+    if not isinstance(c, SparqlConstraint) or check.shape is not check.root or \
+            [(t.kind, t.term) for t in targets] != [("class", CATALOG)]:
+        return None
+    return rule_for(check.root.name, c)
 
 
 def _maker(check: Check) -> ResultMaker:

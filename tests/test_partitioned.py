@@ -17,6 +17,7 @@ from rdflib import Graph
 from loader.report import LoadReport
 from shapes.parse import ShapesError, load_shapes, parse_shapes
 from shapes.partitioned import MemoryRecords, validate_records
+from shapes.plan import make_plan
 from shapes.records import background_index, validate_text
 from shapes.report import ValidationReport
 from shapes.service import ValidationRequest, validate_file, validate_generation
@@ -146,3 +147,23 @@ def test_subject_and_object_targets_run_in_python_as_on_sparql(workers: int) -> 
         ("<http://e.org/datasets/d6>", "DatatypeConstraintComponent"),
         ("<http://e.org/datasets/d6>", "MaxCountConstraintComponent"),
     }
+
+
+def test_ldcat_graph_rules_run_natively_unless_their_query_changes(tmp_path: Path) -> None:
+    """shapes/graph_rules.py computes ldcat's store rules for their exact queries (its
+    results equal the SPARQL engine's on every hostile fixture: test_validator_differential);
+    an edited query goes back to the SPARQL engine."""
+    shapes_dir = Path(__file__).resolve().parent.parent / "shapes" / "ldcat"
+    plan = make_plan(load_shapes(*sorted(shapes_dir.glob("*.ttl"))))
+    assert len(plan.native) == 9
+    assert [check.root.name.split("#")[-1] for check in plan.fallback] == ["PeriodOfTimeShape"]
+    for path in shapes_dir.glob("*.ttl"):
+        text = path.read_text("utf-8")
+        if path.name == "ldcat-rules.ttl":
+            assert "FILTER (!BOUND(?dataset))" in text
+            text = text.replace("FILTER (!BOUND(?dataset))", "FILTER (!BOUND(?dataset) && true)")
+        (tmp_path / path.name).write_text(text, "utf-8")
+    edited = make_plan(load_shapes(*sorted(tmp_path.glob("*.ttl"))))
+    assert len(edited.native) == 8
+    assert "https://w3id.org/ldcat/shapes#DistributionInDatasetGraph" in {
+        check.root.name for check in edited.fallback}
