@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import json
 
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import Triple, serialize
 
 from endpoint.jsonld_context import LDCAT_CONTEXT, SCHEMA_CONTEXT
 from endpoint.jsonld_frame import frame
-from endpoint.profiles import DCAT_AP_2, DEFAULT_PROFILE, SCHEMA_ORG, Profile
+from endpoint.profiles import DCAT_AP_2, SCHEMA_ORG, Profile
 from endpoint.record_documents import RecordDocument
-from endpoint.record_formats import N_TRIPLES, TURTLE, RecordFormat
+from endpoint.record_formats import RecordFormat
 from endpoint.schema_org import to_schema_org
 from exports.dcat_ap2 import to_dcat_ap_2
-from exports.turtle_text import turtle_from_ntriples
 from ontology.namespaces import PREFIXES
 
 CONTEXT_PATH = "/-/context.jsonld"
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "2"
 """Part of every entity tag: bump it when a change here changes the bytes served."""
 
 
@@ -36,19 +35,9 @@ def profile_triples(document: RecordDocument, profile: Profile) -> list[Triple]:
 
 def render_rdf(document: RecordDocument, record_format: RecordFormat,
                profile: Profile) -> bytes:
-    """The document in an RDF format (Turtle, RDF/XML, N-Triples).
-
-    N-Triples and Turtle of the default profile come from the document's N-Triples text
-    (:mod:`exports.turtle_text`), so a record read as text is never parsed for them; other
-    profiles and RDF/XML are serialised by pyoxigraph from terms.
-    """
+    """The document in an RDF format pyoxigraph writes (Turtle, RDF/XML, N-Triples)."""
     if record_format.rdf_format is None:
         raise ValueError(f"{record_format.label} is not written by pyoxigraph")
-    if record_format in (N_TRIPLES, TURTLE):
-        ntriples = (document.ntriples if profile == DEFAULT_PROFILE else serialize(
-            profile_triples(document, profile), format=RdfFormat.N_TRIPLES) or b"")
-        return ntriples if record_format == N_TRIPLES else turtle_from_ntriples(ntriples,
-                                                                                PREFIXES)
     triples = profile_triples(document, profile)
     return serialize(triples, format=record_format.rdf_format, prefixes=PREFIXES) or b""
 

@@ -7,7 +7,6 @@ each record's N-Quads as read (:class:`RecordBlock`) and writes:
 * **N-Quads**: the blocks as they are;
 * **N-Triples**: each block with its graph term cut off every line (a record's lines all end
   with `` <graph> .``), so no term is ever parsed;
-* **Turtle**: the N-Triples text rewritten (:mod:`exports.turtle_text`), never parsed;
 * **other formats**: the N-Triples text parsed once, streamed into the serialiser.
 
 The few terms a page needs to look at (the links to agents and to catalogues, the types of
@@ -28,7 +27,6 @@ from typing import NamedTuple
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
-from exports.turtle_text import turtle_from_ntriples
 from ontology.namespaces import PREFIXES
 
 
@@ -98,8 +96,5 @@ def write_page(blocks: list[RecordBlock], extra: list[Triple], rdf_format: RdfFo
         text_format, records = RdfFormat.N_TRIPLES, b"".join(ntriples(block) for block in blocks)
     if rdf_format == text_format:
         return records + (serialize(extra, format=rdf_format) or b"")
-    if rdf_format == RdfFormat.TURTLE:
-        ntriples_text = records + (serialize(extra, format=RdfFormat.N_TRIPLES) or b"")
-        return turtle_from_ntriples(ntriples_text, PREFIXES)
     parsed = parse(records, format=text_format, lenient=True)
     return serialize(chain(parsed, extra), format=rdf_format, prefixes=PREFIXES) or b""

@@ -67,13 +67,6 @@ class Snapshot:
         return restore_datatypes(self.store.quads_for_pattern(None, None, None,
                                                               NamedNode(iri)))
 
-    def record_nquads(self, iri: str) -> bytes | None:
-        """The N-Quads text of one record graph as mapped (``b""`` if there is no such
-        record), or ``None`` when the generation keeps no text."""
-        if self.text is None:
-            return None
-        return self.text.nquads(iri) or b""
-
     @classmethod
     def open(cls, layout: StoreLayout, generation: Generation) -> Snapshot:
         """Open ``generation`` of ``layout`` read-only."""
@@ -95,11 +88,6 @@ class Repo(Protocol):
 
     def record_graph(self, iri: str) -> list[Quad]:
         """The quads of one record graph (empty if there is no such record)."""
-
-    def record_text(self, iri: str) -> bytes | None:
-        """One record graph as the N-Quads text it was published with (``b""`` if there is
-        no such record), or ``None`` when this backend keeps no text (use
-        :meth:`record_graph`): lets a reader write some formats without parsing terms."""
 
     def description(self, iri: str) -> list[Triple]:
         """Triples about one IRI and its fragment nodes, from any record graph."""
@@ -158,10 +146,6 @@ class GenerationView:
         """The quads of one record graph as mapped (see :meth:`Snapshot.record_quads`)."""
         return self.snapshot.record_quads(iri)
 
-    def record_text(self, iri: str) -> bytes | None:
-        """The record graph's N-Quads text (see :meth:`Snapshot.record_nquads`)."""
-        return self.snapshot.record_nquads(iri)
-
     def description(self, iri: str) -> list[Triple]:
         """Triples about ``iri`` and its fragment nodes (``iri#...``), from any record graph.
 
@@ -214,10 +198,6 @@ class ReadsPinned:
     def record_graph(self, iri: str) -> list[Quad]:
         """The quads of one record graph as mapped (declared datatypes kept)."""
         return self.pinned().record_graph(iri)
-
-    def record_text(self, iri: str) -> bytes | None:
-        """The record graph's N-Quads text, or ``None`` when the backend keeps none."""
-        return self.pinned().record_text(iri)
 
     def description(self, iri: str) -> list[Triple]:
         """Triples about ``iri`` and its fragment nodes (see :meth:`GenerationView.description`)."""

@@ -124,10 +124,6 @@ class RemoteView:
                 for graph, triples in by_graph.items()
                 for t in restore_datatypes(sorted(triples, key=str))]
 
-    def record_text(self, iri: str) -> bytes | None:
-        """``None``: a remote store keeps no records' text (read :meth:`record_graph`)."""
-        return None
-
     def select_iris(self, query: str, variable: str) -> list[str]:
         """The IRIs ``variable`` takes in the answer of SELECT ``query`` (in answer order)."""
         return [term.value for row in self.store.select(query)
