@@ -15,6 +15,7 @@ source, crash, ``kill -9``) leaves the published generation serving, untouched.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -173,19 +174,25 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator = Coordinator(ctx, report, target,
                                   workers=options.workers or default_workers(),
                                   progress=options.progress)
+        started = time.monotonic()
         coordinator.run(sources)
         target.flush()
+        started = report.timed("mapping and loading", started)
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog, target.text)
+        started = report.timed("gate", started)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, coordinator.graphs, target.text)
         for graph, data in quality.items():
             target.text.append(graph, data)
         store.flush()
+        started = report.timed("quality", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(coordinator.graphs))
+        started = report.timed("statistics", started)
         build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
                            options.progress)
+        started = report.timed("search index", started)
         target.text.finish(coordinator.graphs)
         del store, target
         report.generation = generation_id
@@ -194,6 +201,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                         "statistics": statistics},
                        coordinator.graphs, report.to_json(), text=staging / "text",
                        files={".search.sqlite": staging / SEARCH_INDEX, **files})
+        report.timed("publication", started)
         staging.rmdir()
     except BaseException:
         layout.clean_staging()
@@ -297,7 +305,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                               progress=options.progress, parent_graphs=parent_graphs)
     coordinator.latest_modified = parent.manifest.get("latest_modified")
     try:
+        started = time.monotonic()
         coordinator.run(sources)
+        started = report.timed("mapping", started)
         Store.read_only(str(parent.path)).backup(str(staging / "store"))
         store = Store(str(staging / "store"))
         if not any(source.kind == "resources" or source.format == "api" for source in sources):
@@ -313,7 +323,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
         text = _update_text(layout, parent, staging / "text", graphs, collector)
+        started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
+        started = report.timed("gate", started)
         _drop_quality(store, graphs)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, graphs, text)
@@ -322,9 +334,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                 text.append(graph, data)
             text.finish(graphs)
         store.flush()
+        started = report.timed("quality", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
+        started = report.timed("statistics", started)
         build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
+        started = report.timed("search index", started)
         del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
@@ -332,6 +347,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                         "statistics": statistics}, graphs, report.to_json(),
                        text=staging / "text" if text is not None else None,
                        files={".search.sqlite": staging / SEARCH_INDEX, **files})
+        report.timed("publication", started)
         staging.rmdir()
     except BaseException:
         layout.clean_staging()

@@ -7,6 +7,7 @@ column and the reason, so that nothing is dropped silently.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -66,6 +67,9 @@ class LoadReport:
     quality: dict[str, Any] = field(default_factory=dict)
     """The catalogue's quality totals when quality was measured (score, rating, top fixes)."""
     harvests: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of each stage of the load (mapping and loading, gate, quality...); the
+    report stored with the generation is written during publication, so it lacks that one."""
     """Per harvested RDF source: location, provenance graph, time, pages, records per kind,
     notes (loops, repeated records, nodes that could not be records)."""
 
@@ -108,6 +112,9 @@ class LoadReport:
             verdict = "conforms" if self.validation["conforms"] else "does not conform"
             lines.append(f"  SHACL ({self.validation['shapes']}): {verdict}; {counts} "
                          f"({self.validation['seconds']} s)")
+        if self.seconds:
+            lines.append("  seconds: " + ", ".join(f"{stage} {seconds:,.1f}"
+                                                   for stage, seconds in self.seconds.items()))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -124,8 +131,16 @@ class LoadReport:
             "validation": self.validation,
             "harvests": self.harvests,
             "quality": self.quality,
+            "seconds": self.seconds,
             "issues": [asdict(issue) for issue in self.issues],
         }
+
+    def timed(self, stage: str, started: float) -> float:
+        """Note that ``stage`` ran from ``started`` (``time.monotonic()``) until now; returns
+        now, the start of the next stage."""
+        now = time.monotonic()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - started, 2)
+        return now
 
     def write(self, path: Path) -> None:
         """Write the report as JSON (issues included) to ``path``."""
