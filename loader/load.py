@@ -322,11 +322,11 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         graphs = {iri: entry for iri, entry in parent_graphs.items()
                   if iri not in coordinator.removed_graphs}
         graphs.update(coordinator.graphs)
+        _drop_quality(store, graphs)  # the parent's measurements: measured again below
         text = _update_text(layout, parent, staging / "text", graphs, collector)
         started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
         started = report.timed("gate", started)
-        _drop_quality(store, graphs)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, graphs, text)
         if text is not None:
