@@ -14,7 +14,9 @@ stored beside the generation (:mod:`loader.record_text`). So:
 4. each worker runs the closures on its focus nodes; this process runs them on the shared and
    split ones. A focus node whose evaluation needs a node described in another part is
    deferred and evaluated here with that node's statements fetched from the workers;
-5. checks the closures do not implement run on the SPARQL engine (``fallback``).
+5. ldcat's store rules (SPARQL constraints over named graphs) are computed here from one
+   more pass over the text (:mod:`shapes.graph_rules`);
+6. checks the closures do not implement run on the SPARQL engine (``fallback``).
 
 The union of the results is exactly the SPARQL engine's (tests/test_validator_differential.py).
 """
