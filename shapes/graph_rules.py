@@ -251,12 +251,17 @@ def one_root_catalogue(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
             yield root, None, None
 
 
-def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
+def _catalog_roots(facts: GraphFacts, roots: list[str]) -> Iterable[tuple[str, str, set[str]]]:
+    """(root, its base, the graphs its sources vouch for) of the roots named
+    ``{base}catalog`` (the rules that ask for ``STRENDS(STR($this), "/catalog")``)."""
     for root in roots:
-        if not root.endswith('/catalog>'):
-            continue
-        base = _base(root)
-        vouched = _sources(facts, base)
+        if root.endswith('/catalog>'):
+            base = _base(root)
+            yield root, base, _sources(facts, base)
+
+
+def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
+    for root, base, vouched in _catalog_roots(facts, roots):
         for node, classes in facts.typed.items():
             if node[0] != "<":
                 continue
@@ -271,11 +276,7 @@ def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
 
 
 def graph_name_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
-    for root in roots:
-        if not root.endswith('/catalog>'):
-            continue
-        base = _base(root)
-        vouched = _sources(facts, base)
+    for root, base, vouched in _catalog_roots(facts, roots):
         for graph in facts.graphs:
             if not graph.startswith(f"<{base}") and graph not in vouched:
                 yield root, graph, None
