@@ -83,7 +83,9 @@ class GraphIndex:
                 or _UPPER_CASE_LANGUAGE.search(nquads) is not None)
 
     def _add_statements(self, statements: list[str]) -> int:
-        """Add N-Triples statements without their final `` .`` (see :meth:`add_records`)."""
+        """Add N-Triples statements without their final `` .`` (see :meth:`add_records`);
+        statements come grouped by subject (a record's text is), so a subject is looked up
+        once per run of statements."""
         subjects = self.subjects
         canonical = self._canonical
         shared = self._shared
@@ -124,45 +126,13 @@ class GraphIndex:
     def add_quads(self, quads: Iterable[Quad | Triple]) -> int:
         """Add parsed statements; returns how many.
 
-        Statements come grouped by subject (a record's text is), so a subject is turned into
-        a string and looked up once per run of statements, not once per statement.
+        Each is written as the N-Triples line its terms give (``str(term)``, the form the
+        index keeps) and added by :meth:`_add_statements`, the one loop that fills the index:
+        this is the path for parsed text (vocabularies, blocks not in ldcat's form), which is
+        rarely hot.
         """
-        subjects = self.subjects
-        canonical = self._canonical
-        shared = self._shared
-        keep = self._keep
-        count = 0
-        last: object = None
-        description: Description = {}
-        for quad in quads:
-            count += 1
-            term = quad.subject
-            if term != last:
-                last = term
-                subject = str(term)
-                found = subjects.get(subject)
-                if found is None:
-                    found = subjects[subject] = {}
-                description = found
-            predicate = quad.predicate.value
-            if keep is None:
-                predicate = shared.setdefault(predicate, predicate)
-            else:
-                kept = keep.get(predicate)
-                if kept is None:
-                    continue
-                predicate = kept
-            obj = str(quad.object)
-            if obj[-1] == ">" and obj[0] == '"':
-                obj = canonical(obj)
-            elif predicate == RDF_TYPE:
-                obj = shared.setdefault(obj, obj)
-            values = description.get(predicate)
-            if values is None:
-                description[predicate] = [obj]
-            else:
-                values.append(obj)
-        return count
+        return self._add_statements([f"{quad.subject} <{quad.predicate.value}> {quad.object}"
+                                     for quad in quads])
 
     def add(self, subject: str, predicate: str, values: Iterable[str]) -> None:
         """Add statements given as strings (values already in stored form)."""
