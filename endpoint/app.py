@@ -26,6 +26,7 @@ from endpoint.home import home
 from endpoint.instrument import Instrumented
 from endpoint.metrics import Metrics, metrics_page
 from endpoint.openapi import openapi_page
+from endpoint.prerendered import PrerenderedDescriptions
 from endpoint.profiles import profiles_page
 from endpoint.quality_route import QUALITY_PATHS, quality_graph_route
 from endpoint.query_editor import editor_routes
@@ -118,6 +119,7 @@ def create_app(repo: Repo, settings: EndpointSettings | None = None) -> Starlett
                                         RemoteError: store_unavailable})
     app.state.repo = repo
     app.state.record_index = RecordIndex(repo)
+    app.state.prerendered = PrerenderedDescriptions()
     app.state.sparql = service
     app.state.metrics = metrics
     app.state.catalog_index = CatalogIndex()

@@ -8,6 +8,7 @@ the content hashes of every graph the document draws on: it changes exactly when
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,6 +62,13 @@ def _hash(index: RecordIndex, generation: Generation, iri: str) -> str:
     return f"{entry.hash:032x}" if entry is not None else ""
 
 
+def ordered_agent_facts(facts: Iterable[Triple]) -> list[Triple]:
+    """An agent's facts in the order documents list them: types, then names, each sorted
+    (the same bytes however the facts were looked up)."""
+    return sorted(dict.fromkeys(facts),
+                  key=lambda fact: (AGENT_FACTS.index(fact.predicate), str(fact.object)))
+
+
 def _agent_facts(repo: Repo, index: RecordIndex, generation: Generation,
                  agent: NamedNode) -> list[Triple]:
     """The type and name of an agent, looked up once per generation (thousands of agents,
@@ -69,7 +77,8 @@ def _agent_facts(repo: Repo, index: RecordIndex, generation: Generation,
     key = f"agent {agent.value}"
     facts: list[Triple] | None = memo.get(key)
     if facts is None:
-        facts = [found for fact in AGENT_FACTS for found in repo.match(agent, fact, None)]
+        facts = ordered_agent_facts(found for fact in AGENT_FACTS
+                                    for found in repo.match(agent, fact, None))
         memo[key] = facts
     return facts
 
@@ -90,15 +99,31 @@ def build_document(repo: Repo, index: RecordIndex, generation: Generation, kind:
     else:
         triples = [quad.triple for quad in repo.record_graph(iri)]
         versions = [_hash(index, generation, iri)]
+    return assemble_document(
+        iri, kind, triples, versions,
+        lambda agent: _agent_facts(repo, index, generation, agent),
+        lambda agent: _hash(index, generation, agent))
+
+
+def assemble_document(iri: str, kind: str, triples: list[Triple], versions: list[str],
+                      agent_facts: Callable[[NamedNode], list[Triple]],
+                      agent_version: Callable[[str], str]) -> RecordDocument | None:
+    """The document of ``iri`` from its own ``triples`` and the content hashes they come
+    from (``versions``): the facts of the agents it names are added, their hashes joined.
+
+    ``None`` when there are no triples. Shared by the per-request path and the descriptions
+    rendered at publication (:mod:`endpoint.prerendered`), so both give the same bytes.
+    """
     if not triples:
         return None
+    subject = NamedNode(iri)
     present = dict.fromkeys(triples)
     for triple in triples:
         if triple.subject == subject and triple.predicate in AGENT_LINKS \
                 and isinstance(triple.object, NamedNode):
             agent = triple.object
-            versions.append(_hash(index, generation, agent.value))
-            present.update(dict.fromkeys(_agent_facts(repo, index, generation, agent)))
+            versions.append(agent_version(agent.value))
+            present.update(dict.fromkeys(agent_facts(agent)))
     ordered = list(present)  # the store's order: stable, and no sort by N-Triples text
     return RecordDocument(iri, kind, ordered, "-".join(versions) if all(versions) else "",
                           _modified(ordered, subject))

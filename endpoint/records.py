@@ -11,7 +11,9 @@ redirects (302) to the record's id IRI.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +24,8 @@ from endpoint.catalog_route import paged_catalog
 from endpoint.conditional import entity_tag, http_date, is_not_modified
 from endpoint.errors import error_response
 from endpoint.generation_header import GENERATION_HEADER
+from endpoint.prerendered import KINDS as PRERENDERED_KINDS
+from endpoint.prerendered import PrerenderedDescriptions
 from endpoint.profiles import DEFAULT_PROFILE
 from endpoint.record_documents import (
     RecordDocument,
@@ -29,7 +33,7 @@ from endpoint.record_documents import (
     find_by_slug,
     parse_datetime,
 )
-from endpoint.record_formats import HTML, JSON_LD, RecordFormat, split_suffix
+from endpoint.record_formats import HTML, JSON_LD, TURTLE, RecordFormat, split_suffix
 from endpoint.record_index import RecordIndex
 from endpoint.record_negotiation import NotAcceptable, Variant, negotiate, variants
 from endpoint.record_pages import render_html
@@ -78,10 +82,6 @@ def not_acceptable(path: str, message: str) -> Response:
                         headers={"vary": VARY, "link": link_header(path)})
 
 
-def _last_modified(document: RecordDocument, generation: Generation) -> datetime | None:
-    return document.modified or parse_datetime(generation.created)
-
-
 def _body(repo: Repo, document: RecordDocument, variant: Variant, request: Request,
           generation: Generation) -> bytes:
     record_format: RecordFormat = variant.format
@@ -111,6 +111,19 @@ async def record(request: Request) -> Response:
     path = f"/{kind}/{path_segment(identifier)}"
     iri = generation.base_iri + path
     try:
+        variant: Variant | None = negotiate(
+            suffix_format, request.query_params, request.headers.get("accept"),
+            request.headers.get("accept-profile"))
+        refusal: NotAcceptable | None = None
+    except NotAcceptable as problem:
+        variant, refusal = None, problem
+    if variant is not None and _prerenderable(kind, variant, request):
+        prerendered: PrerenderedDescriptions = request.app.state.prerendered
+        found = await run_in_threadpool(prerendered.get, generation, iri, variant.format)
+        if found is not None:
+            return _answer(request, path, generation, variant, found.version, found.modified,
+                           found.body)
+    try:
         document = await run_in_threadpool(build_document, repo, index, generation, kind, iri)
     except NoGeneration:
         return error_response(503, "no_generation", "nothing has been published yet")
@@ -122,32 +135,66 @@ async def record(request: Request) -> Response:
     if kind == "themes" and PAGING.intersection(request.query_params):
         suffix = suffix_format.suffix.lstrip(".") if suffix_format is not None else None
         return await paged_catalog(request, path, identifier, suffix)
-    try:
-        variant = negotiate(suffix_format, request.query_params, request.headers.get("accept"),
-                            request.headers.get("accept-profile"))
-    except NotAcceptable as problem:
-        return not_acceptable(path, str(problem))
+    if variant is None:
+        return not_acceptable(path, str(refusal))
+    if variant.format == HTML or not document.version:
+        body = await run_in_threadpool(_body, repo, document, variant, request, generation)
+        return _answer(request, path, generation, variant, document.version,
+                       document.modified, body)
+    return await _answer_lazily(request, path, generation, variant, document.version,
+                                document.modified,
+                                partial(_body, repo, document, variant, request, generation))
 
+
+def _prerenderable(kind: str, variant: Variant, request: Request) -> bool:
+    """Whether ``variant`` is rendered at publication (:mod:`endpoint.prerendered`)."""
+    return (kind in PRERENDERED_KINDS and variant.format in (TURTLE, JSON_LD)
+            and (variant.profile or DEFAULT_PROFILE) == DEFAULT_PROFILE
+            and "_context" not in request.query_params)
+
+
+def _headers(request: Request, path: str, generation: Generation, variant: Variant,
+             version: str, body: bytes | None) -> dict[str, str]:
+    """Every header of a 200 or 304 answer but ``Last-Modified``; the entity tag is derived
+    from the record's content hashes (no body needed) or, without them, from ``body``."""
     headers = {"vary": VARY, "link": link_header(path), "cache-control": CACHE_CONTROL}
     if variant.profile is not None:
         headers["content-profile"] = f"<{variant.profile.uri}>"
-    last_modified = _last_modified(document, generation)
-    if last_modified is not None:
-        headers["last-modified"] = http_date(last_modified)
-    body: bytes | None = None
-    if variant.format != HTML and document.version:
-        headers["etag"] = entity_tag(document.version, variant.format.name,
+    if variant.format != HTML and version:
+        headers["etag"] = entity_tag(version, variant.format.name,
                                      (variant.profile or DEFAULT_PROFILE).token,
                                      "inline" if "_context" in request.query_params else "",
                                      RENDERER_VERSION)
     else:
-        body = await run_in_threadpool(_body, repo, document, variant, request, generation)
+        assert body is not None
         headers["etag"] = entity_tag(hashlib.blake2b(body, digest_size=16).hexdigest())
     headers[GENERATION_HEADER] = generation.id
+    return headers
+
+
+def _answer(request: Request, path: str, generation: Generation, variant: Variant,
+            version: str, modified: datetime | None, body: bytes) -> Response:
+    """200 with ``body``, or 304 when the client's copy is current."""
+    headers = _headers(request, path, generation, variant, version, body)
+    last_modified = modified or parse_datetime(generation.created)
+    if last_modified is not None:
+        headers["last-modified"] = http_date(last_modified)
     if is_not_modified(request.headers, headers["etag"], last_modified):
         return Response(status_code=304, headers=headers)
-    if body is None:
-        body = await run_in_threadpool(_body, repo, document, variant, request, generation)
+    return Response(body, headers={**headers, "content-type": variant.format.content_type})
+
+
+async def _answer_lazily(request: Request, path: str, generation: Generation,
+                         variant: Variant, version: str, modified: datetime | None,
+                         render: Callable[[], bytes]) -> Response:
+    """As :func:`_answer` for a record with content hashes: a 304 renders nothing."""
+    headers = _headers(request, path, generation, variant, version, None)
+    last_modified = modified or parse_datetime(generation.created)
+    if last_modified is not None:
+        headers["last-modified"] = http_date(last_modified)
+    if is_not_modified(request.headers, headers["etag"], last_modified):
+        return Response(status_code=304, headers=headers)
+    body = await run_in_threadpool(render)
     return Response(body, headers={**headers, "content-type": variant.format.content_type})
 
 

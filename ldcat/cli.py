@@ -8,6 +8,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from endpoint.prerendered import DescriptionsCompanion
 from endpoint.settings import EndpointSettings
 from ldcat import export_cli, quality_cli, query_cli, validate_cli
 from loader.gate import GateOptions
@@ -71,6 +72,9 @@ def _build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument("--no-quality", action="store_true",
                              help="do not measure metadata quality (DQV measurements per "
                                   "dataset, totals per organisation; see ldcat quality)")
+    load_parser.add_argument("--no-descriptions", action="store_true",
+                             help="do not render each record's Turtle and JSON-LD at "
+                                  "publication (the server then builds them per request)")
     load_parser.add_argument("--check-urls", action="store_true",
                              help="quality: also ask every access and download URL (HEAD "
                                   "requests, --url-concurrency at a time)")
@@ -176,7 +180,8 @@ def run_load(args: argparse.Namespace) -> int:
                                            dcat_ap=args.dcat_ap, engine=args.gate_engine),
                           quality=None if args.no_quality else QualityOptions(
                               check_urls=args.check_urls,
-                              url_concurrency=max(args.url_concurrency, 1)))
+                              url_concurrency=max(args.url_concurrency, 1)),
+                          companions=() if args.no_descriptions else (DescriptionsCompanion(),))
     if args.no_quality and args.check_urls:
         print("ldcat load: --check-urls is part of the quality measurement; drop --no-quality",
               file=sys.stderr)
@@ -246,7 +251,8 @@ def run_demo(args: argparse.Namespace) -> int:
     """``ldcat demo``: load the demo catalogue, then serve it."""
     store = args.store or Path(tempfile.mkdtemp(prefix="ldcat-demo-"))
     base_iri = f"http://{args.host}:{args.port}"
-    report = load(demo_sources(), store, LoadOptions(base_iri=base_iri, workers=1))
+    report = load(demo_sources(), store, LoadOptions(base_iri=base_iri, workers=1,
+                                                     companions=(DescriptionsCompanion(),)))
     print(report.summary())
     print(f"serving the demo catalogue at {base_iri}/ (store: {store})")
     return _serve(store, args)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
+from loader.background import BackgroundTask
 from loader.coordinator import Coordinator, default_workers
 from loader.gate import GateOptions, check_gate, run_gate
 from loader.generations import QUALITY_KIND, Generation, GraphEntry, StoreLayout
@@ -41,9 +44,25 @@ from ontology.namespaces import DCAT
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000"
 SEARCH_INDEX = "search.sqlite"
+"""Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
 QUALITY_SUMMARY = "quality.json"
 """Published beside the generation (``gNNNNNN.quality.json``) when quality was measured."""
-"""Built in the staging directory, published beside the generation (``gNNNNNN.search.sqlite``)."""
+
+
+class Companion(Protocol):
+    """A file published beside each generation, built from its finished records' text in a
+    background process while the load computes its statistics and its search index (e.g. the
+    rendered descriptions, :mod:`endpoint.prerendered`: the loader does not import readers)."""
+
+    name: str
+    """What it is, for the load report's timings."""
+    suffix: str
+    """Its name beside the generation: ``gNNNNNN{suffix}``."""
+
+    def prepare(self, store: Store, graphs: dict[str, GraphEntry],
+                base_iri: str) -> Callable[[Path, Path], float]:
+        """Read what the file needs from the staging ``store`` (in the load's process) and
+        return its builder, run in a forked process: ``(text_dir, target) -> seconds``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +80,45 @@ class LoadOptions:
     """The SHACL gate run before publication."""
     quality: QualityOptions | None = field(default_factory=QualityOptions)
     """Measure metadata quality (DQV in the store, totals beside it); ``None``: do not."""
+    companions: tuple[Companion, ...] = ()
+    """Files built beside the generation from its records' text (``ldcat load`` adds the
+    rendered descriptions)."""
+
+
+class _Companions:
+    """The companions of one load, running in the background from the finished text."""
+
+    def __init__(self, companions: Sequence[Companion], store: Store,
+                 graphs: dict[str, GraphEntry], base_iri: str, text_dir: Path,
+                 staging: Path) -> None:
+        self.tasks: list[tuple[Companion, Path, BackgroundTask[float]]] = []
+        try:
+            for companion in companions:
+                builder = companion.prepare(store, graphs, base_iri)
+                target = staging / f"companion{companion.suffix}"
+                self.tasks.append((companion, target,
+                                   BackgroundTask.start(partial(builder, text_dir, target))))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def finish(self, report: LoadReport) -> dict[str, Path]:
+        """Wait for every companion; the files to publish (by suffix)."""
+        files: dict[str, Path] = {}
+        started = time.monotonic()
+        for companion, target, task in self.tasks:
+            report.seconds[f"{companion.name} (background)"] = round(task.result(), 2)
+            files[companion.suffix] = target
+        if self.tasks:
+            report.timed("waiting for the background", started)
+        self.tasks = []
+        return files
+
+    def cancel(self) -> None:
+        """Stop them all (the load failed)."""
+        for _, _, task in self.tasks:
+            task.cancel()
+        self.tasks = []
 
 
 class StoreTarget:
@@ -168,6 +226,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     generation_id = layout.next_id()
     staging = layout.staging_dir(generation_id)
     ctx = MappingContext.create(base_iri)
+    background: _Companions | None = None
     try:
         store = Store(str(staging / "store"))
         target = StoreTarget(store, staging, options.load_threads)
@@ -186,14 +245,20 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         for graph, data in quality.items():
             target.text.append(graph, data)
         store.flush()
+        target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
+        background = _Companions(options.companions, store, coordinator.graphs, base_iri,
+                                 staging / "text", staging)
+        if options.companions:
+            started = report.timed("preparing the background", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(coordinator.graphs))
         started = report.timed("statistics", started)
         build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
                            options.progress)
         started = report.timed("search index", started)
-        target.text.finish(coordinator.graphs)
+        files.update(background.finish(report))
+        started = time.monotonic()
         del store, target
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
@@ -204,6 +269,8 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         report.timed("publication", started)
         staging.rmdir()
     except BaseException:
+        if background is not None:
+            background.cancel()
         layout.clean_staging()
         raise
     return report
@@ -304,6 +371,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                               workers=options.workers or default_workers(),
                               progress=options.progress, parent_graphs=parent_graphs)
     coordinator.latest_modified = parent.manifest.get("latest_modified")
+    background: _Companions | None = None
     try:
         started = time.monotonic()
         coordinator.run(sources)
@@ -335,11 +403,19 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             text.finish(graphs)
         store.flush()
         started = report.timed("quality", started)
+        if text is not None:  # without text, readers build every description per request
+            background = _Companions(options.companions, store, graphs, base_iri,
+                                     staging / "text", staging)
+            if options.companions:
+                started = report.timed("preparing the background", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
         started = report.timed("statistics", started)
         build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
         started = report.timed("search index", started)
+        if background is not None:
+            files.update(background.finish(report))
+            started = time.monotonic()
         del store
         report.generation = generation_id
         layout.publish(staging / "store", generation_id,
@@ -350,6 +426,8 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         report.timed("publication", started)
         staging.rmdir()
     except BaseException:
+        if background is not None:
+            background.cancel()
         layout.clean_staging()
         raise
     return report

@@ -11,6 +11,7 @@ from types import ModuleType
 
 import pytest
 
+from endpoint.prerendered import DescriptionsCompanion
 from ldcat.cli import demo_sources
 from loader.load import LoadOptions, load
 from loader.report import LoadReport
@@ -62,7 +63,8 @@ def real_export() -> Path:
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LoadReport]:
     """The demo catalogue loaded once, under :data:`BASE`."""
     store = tmp_path_factory.mktemp("demo-store")
-    report = load(demo_sources(), store, LoadOptions(base_iri=BASE, workers=1))
+    report = load(demo_sources(), store, LoadOptions(base_iri=BASE, workers=1,
+                                                     companions=(DescriptionsCompanion(),)))
     return store, report
 
 
