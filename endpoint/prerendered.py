@@ -20,6 +20,7 @@ Resources (655k on data.gouv.fr, read with their dataset) are not rendered ahead
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -104,32 +105,42 @@ def render_document(document: RecordDocument, base_iri: str) -> tuple[bytes, byt
 
 
 def build_descriptions(text_dir: Path, graphs: dict[str, GraphEntry],
-                       facts: dict[str, list[Triple]], base_iri: str, target: Path) -> float:
+                       facts: dict[str, list[Triple]], base_iri: str, target: Path,
+                       parent: Path | None = None) -> float:
     """Render every record of :data:`KINDS` from the records' text in ``text_dir`` into
-    ``target`` (a new SQLite file); returns the seconds it took."""
+    ``target`` (a new SQLite file); returns the seconds it took.
+
+    A record whose description in ``parent`` (the previous generation's file) drew on graphs
+    with the same content hashes and on agents with the same facts is copied from it, not
+    rendered again: a load that changes a few records renders a few.
+    """
     started = time.monotonic()
     text = RecordText.open(text_dir)
     if text is None:
         raise FileNotFoundError(f"{text_dir}: no records' text to render descriptions from")
-
-    def version(iri: str) -> str:
-        entry = graphs.get(iri.split("#", 1)[0])
-        return f"{entry.hash:032x}" if entry is not None else ""
-
     target.unlink(missing_ok=True)
-    connection = sqlite3.connect(target)
+    connection = sqlite3.connect(target.resolve().as_uri(), uri=True)  # URIs: see ATTACH
     try:
         connection.executescript(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
             "CREATE TABLE descriptions (iri TEXT PRIMARY KEY, version TEXT NOT NULL,"
-            " modified TEXT, turtle BLOB NOT NULL, jsonld BLOB NOT NULL);")
+            " modified TEXT, turtle BLOB NOT NULL, jsonld BLOB NOT NULL,"
+            " sources TEXT NOT NULL, facts TEXT NOT NULL);")
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                [("renderer_version", RENDERER_VERSION),
                                 ("base_iri", base_iri)])
+        kept = _attach_parent(connection, parent, base_iri)
+        renderer = _Renderer(graphs, facts, base_iri)
         iris = sorted(iri for iri, entry in graphs.items() if entry.kind in KINDS)
-        connection.executemany("INSERT INTO descriptions VALUES (?, ?, ?, ?, ?)",
-                               _rows(text, iris, graphs, facts, base_iri, version))
+        reused = {iri for iri in iris if renderer.unchanged(kept.get(iri))}
+        if reused:
+            connection.executemany(f"INSERT INTO descriptions SELECT {ROW} "
+                                   "FROM parent.descriptions WHERE iri = ?",
+                                   ((iri,) for iri in sorted(reused)))
+        rendered = [iri for iri in iris if iri not in reused]
+        connection.executemany(f"INSERT INTO descriptions ({ROW}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               renderer.rows(text, rendered))
         connection.commit()
     finally:
         connection.close()
@@ -137,22 +148,83 @@ def build_descriptions(text_dir: Path, graphs: dict[str, GraphEntry],
     return time.monotonic() - started
 
 
-def _rows(text: RecordText, iris: list[str], graphs: dict[str, GraphEntry],
-          facts: dict[str, list[Triple]], base_iri: str,
-          version: Callable[[str], str]) -> Iterable[tuple[str, str, str | None, bytes, bytes]]:
-    for start in range(0, len(iris), BATCH):  # batched reads: one index query, merged preads
-        for iri, block in text.blocks_of(iris[start:start + BATCH]):
-            triples = [quad.triple for quad in parse(block, format=RdfFormat.N_QUADS,
-                                                     lenient=True)]
-            document = assemble_document(iri, graphs[iri].kind, triples, [version(iri)],
-                                         lambda agent: facts.get(agent.value, []), version)
-            if document is None:
-                continue
-            turtle, jsonld = render_document(document, base_iri)
-            yield (iri, document.version,
-                   document.modified.isoformat() if document.modified is not None else None,
-                   zlib.compress(turtle, COMPRESSION_LEVEL),
-                   zlib.compress(jsonld, COMPRESSION_LEVEL))
+ROW = "iri, version, modified, turtle, jsonld, sources, facts"
+
+
+def _attach_parent(connection: sqlite3.Connection, parent: Path | None,
+                   base_iri: str) -> dict[str, tuple[str, str, str]]:
+    """The parent's rows as ``iri -> (version, sources, facts)`` (attached as ``parent``);
+    empty when there is no usable parent file (absent, older layout, other renderer)."""
+    if parent is None or not parent.is_file():
+        return {}
+    connection.execute("ATTACH DATABASE ? AS parent",
+                       (f"{parent.resolve().as_uri()}?mode=ro&immutable=1",))
+    try:
+        meta = dict(connection.execute("SELECT key, value FROM parent.meta").fetchall())
+        if meta.get("renderer_version") != RENDERER_VERSION or meta.get("base_iri") != base_iri:
+            return {}
+        rows = connection.execute("SELECT iri, version, sources, facts "
+                                  "FROM parent.descriptions").fetchall()
+    except sqlite3.DatabaseError:
+        return {}
+    return {iri: (version, sources, facts) for iri, version, sources, facts in rows}
+
+
+class _Renderer:
+    """Renders records from their text; tells which parent rows still hold."""
+
+    def __init__(self, graphs: dict[str, GraphEntry], facts: dict[str, list[Triple]],
+                 base_iri: str) -> None:
+        self.graphs = graphs
+        self.facts = facts
+        self.base_iri = base_iri
+
+    def version(self, iri: str) -> str:
+        entry = self.graphs.get(iri.split("#", 1)[0])
+        return f"{entry.hash:032x}" if entry is not None else ""
+
+    def facts_digest(self, agents: Iterable[str]) -> str:
+        digest = hashlib.blake2b(digest_size=16)
+        for agent in agents:
+            for fact in self.facts.get(agent, []):
+                digest.update(str(fact).encode("utf-8") + b"\n")
+        return digest.hexdigest()
+
+    def unchanged(self, kept: tuple[str, str, str] | None) -> bool:
+        """Whether a parent row (version, sources, facts) is this generation's row too."""
+        if kept is None or not kept[0]:
+            return False
+        version, sources, facts = kept
+        drawn_on = sources.split(" ")
+        return ("-".join(self.version(iri) for iri in drawn_on) == version
+                and self.facts_digest(drawn_on[1:]) == facts)
+
+    def rows(self, text: RecordText, iris: list[str]) -> Iterable[tuple[object, ...]]:
+        for start in range(0, len(iris), BATCH):  # batched: one index query, merged preads
+            for iri, block in text.blocks_of(iris[start:start + BATCH]):
+                row = self.row(iri, block)
+                if row is not None:
+                    yield row
+
+    def row(self, iri: str, block: bytes) -> tuple[object, ...] | None:
+        triples = [quad.triple for quad in parse(block, format=RdfFormat.N_QUADS,
+                                                 lenient=True)]
+        drawn_on = [iri]
+
+        def agent_version(agent: str) -> str:
+            drawn_on.append(agent)
+            return self.version(agent)
+
+        document = assemble_document(iri, self.graphs[iri].kind, triples, [self.version(iri)],
+                                     lambda agent: self.facts.get(agent.value, []),
+                                     agent_version)
+        if document is None:
+            return None
+        turtle, jsonld = render_document(document, self.base_iri)
+        return (iri, document.version,
+                document.modified.isoformat() if document.modified is not None else None,
+                zlib.compress(turtle, COMPRESSION_LEVEL), zlib.compress(jsonld, COMPRESSION_LEVEL),
+                " ".join(drawn_on), self.facts_digest(drawn_on[1:]))
 
 
 class PrerenderedDescriptions:
@@ -217,12 +289,14 @@ class DescriptionsCompanion:
     name = "descriptions"
     suffix = SUFFIX
 
-    def prepare(self, store: Store, graphs: dict[str, GraphEntry],
-                base_iri: str) -> Callable[[Path, Path], float]:
-        """Read the agents' facts now; render from the text in the background."""
+    def prepare(self, store: Store, graphs: dict[str, GraphEntry], base_iri: str,
+                parent: Generation | None) -> Callable[[Path, Path], float]:
+        """Read the agents' facts now; render from the text in the background (copying the
+        parent generation's unchanged descriptions)."""
         facts = agent_facts(store)
+        parent_file = description_path(parent.path) if parent is not None else None
 
         def build(text_dir: Path, target: Path) -> float:
-            return build_descriptions(text_dir, graphs, facts, base_iri, target)
+            return build_descriptions(text_dir, graphs, facts, base_iri, target, parent_file)
 
         return build

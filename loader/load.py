@@ -59,10 +59,11 @@ class Companion(Protocol):
     suffix: str
     """Its name beside the generation: ``gNNNNNN{suffix}``."""
 
-    def prepare(self, store: Store, graphs: dict[str, GraphEntry],
-                base_iri: str) -> Callable[[Path, Path], float]:
+    def prepare(self, store: Store, graphs: dict[str, GraphEntry], base_iri: str,
+                parent: Generation | None) -> Callable[[Path, Path], float]:
         """Read what the file needs from the staging ``store`` (in the load's process) and
-        return its builder, run in a forked process: ``(text_dir, target) -> seconds``."""
+        return its builder, run in a forked process: ``(text_dir, target) -> seconds``.
+        ``parent``: the published generation the load started from (its file may be reused)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +90,12 @@ class _Companions:
     """The companions of one load, running in the background from the finished text."""
 
     def __init__(self, companions: Sequence[Companion], store: Store,
-                 graphs: dict[str, GraphEntry], base_iri: str, text_dir: Path,
-                 staging: Path) -> None:
+                 graphs: dict[str, GraphEntry], base_iri: str, parent: Generation | None,
+                 text_dir: Path, staging: Path) -> None:
         self.tasks: list[tuple[Companion, Path, BackgroundTask[float]]] = []
         try:
             for companion in companions:
-                builder = companion.prepare(store, graphs, base_iri)
+                builder = companion.prepare(store, graphs, base_iri, parent)
                 target = staging / f"companion{companion.suffix}"
                 self.tasks.append((companion, target,
                                    BackgroundTask.start(partial(builder, text_dir, target))))
@@ -248,7 +249,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
         background = _Companions(options.companions, store, coordinator.graphs, base_iri,
-                                 staging / "text", staging)
+                                 parent, staging / "text", staging)
         if options.companions:
             started = report.timed("preparing the background", started)
         report.quads = len(store)
@@ -404,7 +405,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         store.flush()
         started = report.timed("quality", started)
         if text is not None:  # without text, readers build every description per request
-            background = _Companions(options.companions, store, graphs, base_iri,
+            background = _Companions(options.companions, store, graphs, base_iri, parent,
                                      staging / "text", staging)
             if options.companions:
                 started = report.timed("preparing the background", started)

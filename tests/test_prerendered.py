@@ -3,6 +3,7 @@ served when usable, ignored when not, and a failed rendering publishes nothing."
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import sqlite3
@@ -25,7 +26,7 @@ from endpoint.record_documents import build_document
 from endpoint.record_index import RecordIndex
 from ldcat.cli import demo_sources
 from loader.background import BackgroundFailed
-from loader.generations import GraphEntry, StoreLayout
+from loader.generations import Generation, GraphEntry, StoreLayout
 from loader.load import LoadOptions, load
 from loader.repo import EmbeddedRepo
 from loader.report import LoadReport
@@ -130,6 +131,39 @@ def test_update_loads_render_their_own_descriptions(
     assert b"Retitled by an update" in client.get(dataset[len(BASE):] + ".jsonld").content
 
 
+def test_a_load_copies_unchanged_descriptions_and_renders_changed_ones(
+        demo_store: tuple[Path, LoadReport], tmp_path: Path,
+        write_csv: Callable[..., Path]) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(demo_store[0], copy, symlinks=True)
+    before = _rows(copy)
+    generation = StoreLayout(copy).current()
+    assert generation is not None
+    with (Path(demo_sources()[0]).parent / "organizations.csv").open(encoding="utf-8") as file:
+        rows: list[list[str | int | bool]] = [list(row) for row in csv.reader(file, delimiter=";")]
+    header, publisher = [str(name) for name in rows[0]], rows[1]
+    organization = f"{BASE}/organizations/{publisher[0]}".encode()
+    datasets = [iri for iri in sorted(before) if "/datasets/" in iri]
+    published_by = [iri for iri in datasets if organization in before[iri][2]]
+    others = [iri for iri in datasets if iri not in published_by]
+    changed, untouched, renamed = others[0], others[1], published_by[0]
+    with sqlite3.connect(description_path(generation.path)) as connection:
+        for iri in (changed, untouched, renamed):  # a copied row keeps the mark
+            connection.execute("UPDATE descriptions SET turtle = ? WHERE iri = ?",
+                               (zlib.compress(b"# marked\n"), iri))
+    publisher[header.index("name")] = "Renamed by an update"
+    load([write_csv("datasets.csv", csv_text(DATASET_HEADER, [
+              dataset_row(changed.rsplit("/", 1)[1], title="Retitled")])),
+          write_csv("organizations.csv", csv_text(header, [publisher]))],
+         copy, LoadOptions(update=True, workers=1, companions=(DescriptionsCompanion(),)))
+    after = _rows(copy)
+    assert after[untouched][2] == b"# marked\n"  # copied from the parent
+    assert b"Retitled" in after[changed][2]  # its graph changed: rendered again
+    for iri in published_by:  # their publisher's name changed: rendered again
+        assert b"Renamed by an update" in after[iri][2], iri
+    assert all(after[iri] == before[iri] for iri in others[2:])
+
+
 class _Failing:
     name = "failing"
     suffix = ".failing"
@@ -137,8 +171,8 @@ class _Failing:
     def __init__(self, how: str) -> None:
         self.how = how
 
-    def prepare(self, store: Store, graphs: dict[str, GraphEntry],
-                base_iri: str) -> Callable[[Path, Path], float]:
+    def prepare(self, store: Store, graphs: dict[str, GraphEntry], base_iri: str,
+                parent: Generation | None) -> Callable[[Path, Path], float]:
         def build(text_dir: Path, target: Path) -> float:
             if self.how == "die":
                 os._exit(3)
