@@ -8,9 +8,12 @@ the routes use per request (:func:`~endpoint.record_documents.assemble_document`
 :mod:`endpoint.record_render`), and publishes them beside the generation::
 
     generations/g000007.descriptions.sqlite
-        meta(key, value)                      renderer version, base IRI
-        descriptions(iri, version, modified, turtle, jsonld)   bodies zlib-compressed
+        meta(key, value)          renderer version, base IRI
+        descriptions(iri, version, modified, turtle, jsonld, sources, facts)
+                                  bodies zlib-compressed; the graphs and agent facts drawn on
 
+A load copies the previous generation's rows whose record and agents are unchanged (same
+content hashes, same agent facts), so a load that changes a few records renders a few.
 A route then answers those variants with one indexed read and a decompression
 (:class:`PrerenderedDescriptions`); every other variant (HTML, RDF/XML, N-Triples, other
 profiles, an inlined context) and every generation without the file (a remote store, an

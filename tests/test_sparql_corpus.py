@@ -149,9 +149,12 @@ def test_lexing_a_long_query_does_not_stall_the_web_process(
         demo_store: tuple[Path, LoadReport]) -> None:
     """A 360 KB query takes the lexer a second or more; meanwhile other requests are answered."""
     query = "SELECT * {" + " ?s" * 120_000 + " }"
-    started = time.perf_counter()
-    analyze(query)
-    lexing = time.perf_counter() - started
+    timings = []
+    for _ in range(2):  # the faster of two: a busy machine during one run inflates it
+        started = time.perf_counter()
+        analyze(query)
+        timings.append(time.perf_counter() - started)
+    lexing = min(timings)
     app = create_app_for_store(demo_store[0], EndpointSettings(query_workers=1))
     with running_server(app) as url, httpx2.Client(base_url=url, timeout=60) as client:
         client.get("/sparql", params={"query": "ASK {}"})
