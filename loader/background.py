@@ -1,4 +1,4 @@
-"""One function run beside the loader's own stages: in a forked process, or in a thread.
+"""One function run in a forked process while the loader goes on with its own stages.
 
 The load's last stages are single-threaded (statistics, the search index); work that only
 reads finished files (the records' text) runs beside them on the other core. The function is
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -80,39 +79,3 @@ class BackgroundTask(Generic[Result]):
         self.process.join()
         self.receiver.close()
 
-
-class BackgroundThread(Generic[Result]):
-    """A function run in a thread of this process: for native work that releases the GIL
-    (a pyoxigraph bulk load) beside Python work on the same objects."""
-
-    def __init__(self, function: Callable[[], Result]) -> None:
-        self._function = function
-        self._outcome: tuple[str, Any] | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True, name="ldcat-beside")
-
-    @classmethod
-    def start(cls, function: Callable[[], Result]) -> BackgroundThread[Result]:
-        """Start a thread running ``function``."""
-        task = cls(function)
-        task._thread.start()
-        return task
-
-    def _run(self) -> None:
-        try:
-            self._outcome = ("value", self._function())
-        except BaseException as error:  # re-raised by result()
-            self._outcome = ("error", error)
-
-    def result(self) -> Result:
-        """The function's return value, or its exception raised again."""
-        self._thread.join()
-        assert self._outcome is not None
-        kind, value = self._outcome
-        if kind == "error":
-            raise value
-        return value  # type: ignore[no-any-return]
-
-    def wait(self) -> None:
-        """Wait for the thread, whatever it gives (the load failed: it must stop writing
-        before its staging directory is removed)."""
-        self._thread.join()

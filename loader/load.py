@@ -25,7 +25,7 @@ from typing import Protocol
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from loader.background import BackgroundTask, BackgroundThread
+from loader.background import BackgroundTask
 from loader.coordinator import Coordinator, default_workers
 from loader.gate import GateOptions, check_gate, run_gate
 from loader.generations import QUALITY_KIND, Generation, GraphEntry, StoreLayout
@@ -33,7 +33,7 @@ from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
-from loader.quality import Assessment, QualityOptions, assess, publish_into
+from loader.quality import QualityOptions, assess, publish_into
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
 from loader.search_index import build_search_index
@@ -228,7 +228,6 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     staging = layout.staging_dir(generation_id)
     ctx = MappingContext.create(base_iri)
     background: _Companions | None = None
-    quality_loading: BackgroundThread[float] | None = None
     try:
         store = Store(str(staging / "store"))
         target = StoreTarget(store, staging, options.load_threads)
@@ -242,24 +241,23 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog, target.text)
         started = report.timed("gate", started)
-        files, assessment = _measure_quality(store, ctx.iris.catalog, base_iri, report,
-                                             options, staging, coordinator.graphs, target.text)
-        for graph, data in (assessment.graphs if assessment is not None else {}).items():
+        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
+                                          staging, coordinator.graphs, target.text)
+        for graph, data in quality.items():
             target.text.append(graph, data)
+        store.flush()
         target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
         background = _Companions(options.companions, store, coordinator.graphs, base_iri,
                                  parent, staging / "text", staging)
         if options.companions:
             started = report.timed("preparing the background", started)
-        quality_loading = _load_quality(store, assessment)
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
-                           options.progress)
-        started = report.timed("search index", started)
-        started = _finish_quality(store, quality_loading, report, started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(coordinator.graphs))
         started = report.timed("statistics", started)
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
+                           options.progress)
+        started = report.timed("search index", started)
         files.update(background.finish(report))
         started = time.monotonic()
         del store, target
@@ -274,8 +272,6 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
     except BaseException:
         if background is not None:
             background.cancel()
-        if quality_loading is not None:
-            quality_loading.wait()
         layout.clean_staging()
         raise
     return report
@@ -296,18 +292,18 @@ def _drop_quality(store: Store, graphs: dict[str, GraphEntry]) -> None:
 def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
                      options: LoadOptions, staging: Path, graphs: dict[str, GraphEntry],
                      text: RecordTextWriter | None,
-                     ) -> tuple[dict[str, Path], Assessment | None]:
-    """Measure quality when asked (from the records' ``text`` when there is one): the quality
-    graphs into ``graphs`` (their DQV is loaded into the store by :func:`_load_quality`),
-    the totals in ``report.quality``; returns the file to publish beside the generation and
-    the assessment (``None`` when not asked)."""
+                     ) -> tuple[dict[str, Path], dict[str, bytes]]:
+    """Measure quality when asked (from the records' ``text`` when there is one): DQV into
+    ``store`` and ``graphs``, the totals in ``report.quality``; returns the file to publish
+    beside the generation and the quality graphs' N-Quads (kept with the records' text)."""
     _drop_quality(store, graphs)
     if options.quality is None:
-        return {}, None
+        return {}, {}
     validated = "skipped" not in report.validation
     invalid = report.validation.get("invalid_records", []) if validated else None
     blocks = text.blocks(list(graphs)) if text is not None else None
     assessment = assess(store, base_iri, catalog_iri, invalid, options.quality, text=blocks)
+    publish_into(store, assessment)
     graphs.update(assessment.entries())
     catalogue = assessment.summary["catalogue"]
     report.quality = {"score": catalogue["score"], "rating": catalogue["rating"],
@@ -316,32 +312,7 @@ def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: Load
                       "fixes": [fix["text"] for fix in catalogue["fixes"][:3]]}
     path = staging / QUALITY_SUMMARY
     path.write_text(json.dumps(assessment.summary, ensure_ascii=False, indent=1), "utf-8")
-    return {f".{QUALITY_SUMMARY}": path}, assessment
-
-
-def _load_quality(store: Store, assessment: Assessment | None) -> BackgroundThread[float] | None:
-    """Bulk-load the quality graphs in a thread (the bulk load releases the GIL): meanwhile
-    the load builds the search index, which reads no quality graph."""
-    if assessment is None:
-        return None
-
-    def load_graphs() -> float:
-        started = time.monotonic()
-        publish_into(store, assessment)
-        return time.monotonic() - started
-
-    return BackgroundThread.start(load_graphs)
-
-
-def _finish_quality(store: Store, loading: BackgroundThread[float] | None,
-                    report: LoadReport, started: float) -> float:
-    """Wait for the quality graphs' bulk load; time it (own seconds and the wait)."""
-    if loading is not None:
-        report.seconds["quality graphs loaded (beside the search index)"] = round(
-            loading.result(), 2)
-        started = report.timed("waiting for the quality graphs", started)
-    store.flush()
-    return started
+    return {f".{QUALITY_SUMMARY}": path}, assessment.graphs
 
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
@@ -402,7 +373,6 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                               progress=options.progress, parent_graphs=parent_graphs)
     coordinator.latest_modified = parent.manifest.get("latest_modified")
     background: _Companions | None = None
-    quality_loading: BackgroundThread[float] | None = None
     try:
         started = time.monotonic()
         coordinator.run(sources)
@@ -426,25 +396,24 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
         started = report.timed("gate", started)
-        files, assessment = _measure_quality(store, ctx.iris.catalog, base_iri, report,
-                                             options, staging, graphs, text)
+        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
+                                          staging, graphs, text)
         if text is not None:
-            for graph, data in (assessment.graphs if assessment is not None else {}).items():
+            for graph, data in quality.items():
                 text.append(graph, data)
             text.finish(graphs)
+        store.flush()
         started = report.timed("quality", started)
         if text is not None:  # without text, readers build every description per request
             background = _Companions(options.companions, store, graphs, base_iri, parent,
                                      staging / "text", staging)
             if options.companions:
                 started = report.timed("preparing the background", started)
-        quality_loading = _load_quality(store, assessment)
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
-        started = report.timed("search index", started)
-        started = _finish_quality(store, quality_loading, report, started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
         started = report.timed("statistics", started)
+        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
+        started = report.timed("search index", started)
         if background is not None:
             files.update(background.finish(report))
             started = time.monotonic()
@@ -460,8 +429,6 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
     except BaseException:
         if background is not None:
             background.cancel()
-        if quality_loading is not None:
-            quality_loading.wait()
         layout.clean_staging()
         raise
     return report

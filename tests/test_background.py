@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from loader.background import BackgroundFailed, BackgroundTask, BackgroundThread
+from loader.background import BackgroundFailed, BackgroundTask
 
 
 def test_a_forked_task_returns_its_value() -> None:
@@ -30,12 +30,3 @@ def test_a_cancelled_task_is_stopped() -> None:
     task.cancel()
     assert not task.process.is_alive()
 
-
-def test_a_thread_returns_its_value_or_raises_its_error() -> None:
-    assert BackgroundThread.start(threading.get_ident).result() != threading.get_ident()
-
-    def broken() -> int:
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        BackgroundThread.start(broken).result()
