@@ -121,8 +121,8 @@ async def record(request: Request) -> Response:
         prerendered: PrerenderedDescriptions = request.app.state.prerendered
         found = await run_in_threadpool(prerendered.get, generation, iri, variant.format)
         if found is not None:
-            return _answer(request, path, generation, variant, found.version, found.modified,
-                           found.body)
+            return await _answer(request, path, generation, variant, found.version,
+                                 found.modified, found.body)
     try:
         document = await run_in_threadpool(build_document, repo, index, generation, kind, iri)
     except NoGeneration:
@@ -139,11 +139,11 @@ async def record(request: Request) -> Response:
         return not_acceptable(path, str(refusal))
     if variant.format == HTML or not document.version:
         body = await run_in_threadpool(_body, repo, document, variant, request, generation)
-        return _answer(request, path, generation, variant, document.version,
-                       document.modified, body)
-    return await _answer_lazily(request, path, generation, variant, document.version,
-                                document.modified,
-                                partial(_body, repo, document, variant, request, generation))
+        return await _answer(request, path, generation, variant, document.version,
+                             document.modified, body)
+    return await _answer(request, path, generation, variant, document.version,
+                         document.modified,
+                         partial(_body, repo, document, variant, request, generation))
 
 
 def _prerenderable(kind: str, variant: Variant, request: Request) -> bool:
@@ -172,30 +172,23 @@ def _headers(request: Request, path: str, generation: Generation, variant: Varia
     return headers
 
 
-def _answer(request: Request, path: str, generation: Generation, variant: Variant,
-            version: str, modified: datetime | None, body: bytes) -> Response:
-    """200 with ``body``, or 304 when the client's copy is current."""
-    headers = _headers(request, path, generation, variant, version, body)
+async def _answer(request: Request, path: str, generation: Generation, variant: Variant,
+                  version: str, modified: datetime | None,
+                  body: bytes | Callable[[], bytes]) -> Response:
+    """200 with ``body``, or 304 when the client's copy is current. ``body`` may be given as
+    the function rendering it (a record with content hashes: its entity tag needs no body),
+    so that a 304 renders nothing."""
+    ready = body if isinstance(body, bytes) else None
+    headers = _headers(request, path, generation, variant, version, ready)
     last_modified = modified or parse_datetime(generation.created)
     if last_modified is not None:
         headers["last-modified"] = http_date(last_modified)
     if is_not_modified(request.headers, headers["etag"], last_modified):
         return Response(status_code=304, headers=headers)
-    return Response(body, headers={**headers, "content-type": variant.format.content_type})
-
-
-async def _answer_lazily(request: Request, path: str, generation: Generation,
-                         variant: Variant, version: str, modified: datetime | None,
-                         render: Callable[[], bytes]) -> Response:
-    """As :func:`_answer` for a record with content hashes: a 304 renders nothing."""
-    headers = _headers(request, path, generation, variant, version, None)
-    last_modified = modified or parse_datetime(generation.created)
-    if last_modified is not None:
-        headers["last-modified"] = http_date(last_modified)
-    if is_not_modified(request.headers, headers["etag"], last_modified):
-        return Response(status_code=304, headers=headers)
-    body = await run_in_threadpool(render)
-    return Response(body, headers={**headers, "content-type": variant.format.content_type})
+    if ready is None:
+        assert callable(body)
+        ready = await run_in_threadpool(body)
+    return Response(ready, headers={**headers, "content-type": variant.format.content_type})
 
 
 async def _missing(request: Request, repo: Repo, index: RecordIndex, generation: Generation,

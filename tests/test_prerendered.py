@@ -35,6 +35,13 @@ from tests.conftest import BASE, DATASET_HEADER, csv_text, dataset_row
 VARIANTS = {"text/turtle": "turtle", "application/ld+json": "jsonld"}
 
 
+def _copy(store: Path, folder: Path) -> Path:
+    """A copy of ``store`` to change (the demo store is shared by every test)."""
+    copy = folder / "store"
+    shutil.copytree(store, copy, symlinks=True)
+    return copy
+
+
 def _rows(store: Path) -> dict[str, tuple[str, str | None, bytes, bytes]]:
     layout = StoreLayout(store)
     generation = layout.current()
@@ -85,8 +92,7 @@ def _record_paths(store: Path) -> list[str]:
 
 def test_served_from_the_file_when_usable_else_built(
         demo_store: tuple[Path, LoadReport], tmp_path: Path) -> None:
-    copy = tmp_path / "store"
-    shutil.copytree(demo_store[0], copy, symlinks=True)
+    copy = _copy(demo_store[0], tmp_path)
     paths = _record_paths(copy)
     assert any(path.startswith("/datasets/") for path in paths)
     with_file = _answers(TestClient(create_app_for_store(copy)), paths)
@@ -115,8 +121,7 @@ def test_served_from_the_file_when_usable_else_built(
 def test_update_loads_render_their_own_descriptions(
         demo_store: tuple[Path, LoadReport], tmp_path: Path,
         write_csv: Callable[..., Path]) -> None:
-    copy = tmp_path / "store"
-    shutil.copytree(demo_store[0], copy, symlinks=True)
+    copy = _copy(demo_store[0], tmp_path)
     before = _rows(copy)
     dataset = next(iri for iri in sorted(before) if "/datasets/" in iri)
     identifier = dataset.rsplit("/", 1)[1]
@@ -134,8 +139,7 @@ def test_update_loads_render_their_own_descriptions(
 def test_a_load_copies_unchanged_descriptions_and_renders_changed_ones(
         demo_store: tuple[Path, LoadReport], tmp_path: Path,
         write_csv: Callable[..., Path]) -> None:
-    copy = tmp_path / "store"
-    shutil.copytree(demo_store[0], copy, symlinks=True)
+    copy = _copy(demo_store[0], tmp_path)
     before = _rows(copy)
     generation = StoreLayout(copy).current()
     assert generation is not None
@@ -184,8 +188,7 @@ class _Failing:
 @pytest.mark.parametrize("how", ["raise", "die"])
 def test_a_failed_background_file_publishes_nothing(
         demo_store: tuple[Path, LoadReport], tmp_path: Path, how: str) -> None:
-    copy = tmp_path / "store"
-    shutil.copytree(demo_store[0], copy, symlinks=True)
+    copy = _copy(demo_store[0], tmp_path)
     published = StoreLayout(copy).current()
     assert published is not None
     with pytest.raises(BackgroundFailed, match="cannot write" if how == "raise" else "died"):
@@ -200,8 +203,7 @@ def test_a_failed_background_file_publishes_nothing(
 
 def test_a_store_named_by_a_relative_path(demo_store: tuple[Path, LoadReport], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    copy = tmp_path / "store"
-    shutil.copytree(demo_store[0], copy, symlinks=True)
+    copy = _copy(demo_store[0], tmp_path)
     dataset = next(path for path in _record_paths(copy) if path.startswith("/datasets/"))
     generation = StoreLayout(copy).current()
     assert generation is not None
