@@ -39,6 +39,7 @@ from endpoint.profiles import DEFAULT_PROFILE
 from endpoint.record_documents import (
     RecordDocument,
     assemble_document,
+    content_version,
     ordered_agent_facts,
     parse_datetime,
 )
@@ -54,6 +55,9 @@ SUFFIX = ".descriptions.sqlite"
 KINDS = frozenset({"datasets", "organizations", "users", "reuses", "dataservices"})
 """Record kinds rendered ahead (resources are not: see the module docstring)."""
 COLUMNS = {TURTLE.name: "turtle", JSON_LD.name: "jsonld"}
+"""The column holding each format's bodies."""
+ROW = "iri, version, modified, turtle, jsonld, sources, facts"
+"""The columns of a row, in table order."""
 BATCH = 500
 """Records read from the text at a time."""
 COMPRESSION_LEVEL = 1
@@ -151,9 +155,6 @@ def build_descriptions(text_dir: Path, graphs: dict[str, GraphEntry],
     return time.monotonic() - started
 
 
-ROW = "iri, version, modified, turtle, jsonld, sources, facts"
-
-
 def _attach_parent(connection: sqlite3.Connection, parent: Path | None,
                    base_iri: str) -> dict[str, tuple[str, str, str]]:
     """The parent's rows as ``iri -> (version, sources, facts)`` (attached as ``parent``);
@@ -183,8 +184,7 @@ class _Renderer:
         self.base_iri = base_iri
 
     def version(self, iri: str) -> str:
-        entry = self.graphs.get(iri.split("#", 1)[0])
-        return f"{entry.hash:032x}" if entry is not None else ""
+        return content_version(self.graphs.get, iri)
 
     def facts_digest(self, agents: Iterable[str]) -> str:
         digest = hashlib.blake2b(digest_size=16)

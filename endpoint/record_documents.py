@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pyoxigraph import Literal, NamedNode, Triple
 
 from endpoint.record_index import RecordIndex
-from loader.generations import Generation
+from loader.generations import Generation, GraphEntry
 from loader.repo import Repo
 from ontology.namespaces import DCAT, DCT, FOAF, LDC, RDF
 
@@ -56,10 +56,16 @@ def _modified(triples: list[Triple], subject: NamedNode) -> datetime | None:
     return max(known) if known else None
 
 
-def _hash(index: RecordIndex, generation: Generation, iri: str) -> str:
-    """The content hash of the graph holding ``iri`` (a fragment's: its record's)."""
-    entry = index.entry(generation, iri.split("#", 1)[0])
+def content_version(entry_of: Callable[[str], GraphEntry | None], iri: str) -> str:
+    """The content hash of the graph holding ``iri`` (a fragment's: its record's), as
+    ``entry_of`` (a graph index lookup) gives it; ``""`` for a graph it does not know."""
+    entry = entry_of(iri.split("#", 1)[0])
     return f"{entry.hash:032x}" if entry is not None else ""
+
+
+def _hash(index: RecordIndex, generation: Generation, iri: str) -> str:
+    """The content hash of the graph holding ``iri`` in ``generation``."""
+    return content_version(lambda graph: index.entry(generation, graph), iri)
 
 
 def ordered_agent_facts(facts: Iterable[Triple]) -> list[Triple]:
