@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, RdfFormat, parse
@@ -88,8 +88,9 @@ class GraphFacts:
     ``dct:isReferencedBy``."""
     members: dict[str, set[str]] = field(default_factory=dict)
     """Graph ``S`` -> ``R`` for each ``S prov:hadMember R`` stated in ``S``."""
-    interesting: frozenset[str] = INTERESTING
-    """The classes noted in :attr:`typed`."""
+    interesting: frozenset[str] | None = INTERESTING
+    """The classes noted in :attr:`typed` (``None``: every class; the rules only ever
+    intersect a node's classes with theirs, so noting more changes no row)."""
 
     def add(self, graph: str, statements: Iterable[tuple[str, str, str]]) -> None:
         """Note the statements ``(subject, predicate IRI, object)`` of named graph
@@ -119,7 +120,7 @@ class GraphFacts:
         self.own_types[graph] = own
         for subject, classes in typed_here.items():
             self.typed_in.setdefault(subject, set()).add(graph)
-            interesting = classes & self.interesting
+            interesting = classes if self.interesting is None else classes & self.interesting
             if interesting:
                 self.typed.setdefault(subject, set()).update(interesting)
         if DATASET in own:
@@ -133,10 +134,35 @@ class GraphFacts:
             elif subject[:cut] + ">" not in listed and subject[:cut] + ">" != graph:
                 self.fragments.add((graph, subject))
 
+    def add_blocks(self, blocks: Iterable[tuple[str, bytes]]) -> None:
+        """Note records given as (graph IRI, N-Quads)."""
+        for graph, nquads in blocks:
+            for name, statements in _statements(graph, nquads):
+                self.add(name, statements)
+
+    def update(self, other: GraphFacts) -> None:
+        """Add the facts of other graphs (each graph noted in one of the two only)."""
+        self.graphs.extend(other.graphs)
+        self.own_types.update(other.own_types)
+        self.members.update(other.members)
+        for mine, theirs in ((self.typed, other.typed), (self.typed_in, other.typed_in)):
+            for node, found in theirs.items():
+                known = mine.get(node)
+                if known is None:
+                    mine[node] = found
+                else:
+                    known |= found
+        self.distributions_held |= other.distributions_held
+        self.foreign |= other.foreign
+        self.fragments |= other.fragments
+        self.part_of |= other.part_of
+        self.linked |= other.linked
+
     def add_background(self, background: GraphIndex) -> None:
         """The default graph's statements (the vocabularies): in the union, in no graph."""
         for subject, description in background.subjects.items():
-            interesting = set(description.get(RDF_TYPE, ())) & self.interesting
+            classes = set(description.get(RDF_TYPE, ()))
+            interesting = classes if self.interesting is None else classes & self.interesting
             if interesting:
                 self.typed.setdefault(subject, set()).update(interesting)
             for predicate in LINKS_TO_DATASETS:
@@ -152,9 +178,7 @@ def collect(blocks: Iterable[tuple[str, bytes]], background: GraphIndex,
     """The facts of records given as (graph IRI, N-Quads) and of the background; ``also``:
     more classes to note in :attr:`GraphFacts.typed` (the rules' target classes)."""
     facts = GraphFacts(interesting=INTERESTING | frozenset(also))
-    for graph, nquads in blocks:
-        for name, statements in _statements(graph, nquads):
-            facts.add(name, statements)
+    facts.add_blocks(blocks)
     facts.add_background(background)
     return facts
 
@@ -260,7 +284,9 @@ def _catalog_roots(facts: GraphFacts, roots: list[str]) -> Iterable[tuple[str, s
             yield root, base, _sources(facts, base)
 
 
-def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
+def _misplaced(facts: GraphFacts, roots: list[str]) -> Iterator[tuple[str, str, set[str]]]:
+    """(root, node, graphs vouched for) of the record nodes whose IRI is not where their
+    class puts them under the root's base."""
     for root, base, vouched in _catalog_roots(facts, roots):
         for node, classes in facts.typed.items():
             if node[0] != "<":
@@ -269,10 +295,21 @@ def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
             path = iri[len(base):] if iri.startswith(base) else ""
             for cls in classes:
                 pattern = KIND_CLASSES.get(cls)
-                if pattern is None or (iri.startswith(base) and pattern.fullmatch(path)):
-                    continue
-                if not facts.typed_in.get(node, set()) & vouched:
-                    yield root, node, None
+                if pattern is not None and not (iri.startswith(base) and pattern.fullmatch(path)):
+                    yield root, node, vouched
+                    break
+
+
+def record_iri_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:
+    for root, node, vouched in _misplaced(facts, roots):
+        if not facts.typed_in.get(node, set()) & vouched:
+            yield root, node, None
+
+
+def typing_graphs_needed(facts: GraphFacts, catalogs: Iterable[str]) -> set[str]:
+    """The nodes whose :attr:`GraphFacts.typed_in` the rules read (given the complete
+    :attr:`GraphFacts.typed`): the partitioned validator fetches only those."""
+    return {node for _, node, _ in _misplaced(facts, _roots(facts, catalogs))}
 
 
 def graph_name_under_base(facts: GraphFacts, roots: list[str]) -> Iterable[Row]:

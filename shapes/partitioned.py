@@ -14,9 +14,10 @@ stored beside the generation (:mod:`loader.record_text`). So:
 4. each worker runs the closures on its focus nodes; this process runs them on the shared and
    split ones. A focus node whose evaluation needs a node described in another part is
    deferred and evaluated here with that node's statements fetched from the workers;
-5. ldcat's store rules (SPARQL constraints over named graphs) are computed here from one
-   more pass over the text (:mod:`shapes.graph_rules`);
-6. checks the closures do not implement run on the SPARQL engine (``fallback``).
+5. ldcat's store rules (SPARQL constraints over named graphs) are computed here from the
+   facts (:mod:`shapes.graph_rules`) each process notes while it indexes its records;
+6. checks the closures do not implement run on the SPARQL engine (``fallback``), here while
+   the workers evaluate.
 
 The union of the results is exactly the SPARQL engine's (tests/test_validator_differential.py).
 """
@@ -36,7 +37,7 @@ from typing import Any, Protocol
 from shapes.closures import RDF_TYPE, Missing, View
 from shapes.compile import Check
 from shapes.evaluate import Deferred, evaluate, roots_by_type, subclass_closure, type_pairs
-from shapes.graph_rules import CATALOG, collect, run_rule
+from shapes.graph_rules import CATALOG, INTERESTING, GraphFacts, run_rule, typing_graphs_needed
 from shapes.graphindex import Description, GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import ShapesError
@@ -136,29 +137,37 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     shared.subjects.update(background.subjects)  # background descriptions are not modified
     background_subjects = set(background.subjects)
     record_subjects: set[str] = set()
+    facts = GraphFacts(interesting=None) if plan.native else None
     for start in range(0, len(shared_graphs), BATCH_GRAPHS):
         part = GraphIndex(plan.predicates)
-        part.add_records(records.blocks_of(shared_graphs[start:start + BATCH_GRAPHS]))
+        blocks = records.blocks_of(shared_graphs[start:start + BATCH_GRAPHS])
+        part.add_records(blocks)
+        if facts is not None:
+            facts.add_blocks(blocks)
         record_subjects.update(part.subjects)
         _merge(shared, part.subjects)
     shared.finish()
     _trace(f"shared part indexed: {len(shared_graphs)} records")
     steps = len(plan.checks)
     in_parts: set[int] = set()
+    on_the_sparql_engine = (None if not plan.fallback or fallback is None else
+                            lambda: sorted(fallback(plan.fallback), key=ValidationResult.order))
     if not partitioned or reopen is None:
         single, closure = _single(plan, shared)
         found = [sorted(single, key=ValidationResult.order)]
     else:
-        found, in_parts, closure = _parallel(plan, shared, partitioned, workers, reopen)
+        found, in_parts, closure = _parallel(plan, shared, partitioned, workers, reopen,
+                                             facts, background, on_the_sparql_engine)
+        on_the_sparql_engine = None  # run while the workers evaluated
     if progress is not None:
         progress(steps - len(plan.fallback), steps)
     _trace(f"closures done: {sum(map(len, found))} results")
-    if plan.native:
-        found.append(sorted(_native(plan, records, graphs, background, closure),
+    if facts is not None and not partitioned:
+        found.append(sorted(_native(plan, facts, background, closure),
                             key=ValidationResult.order))
         _trace(f"{len(plan.native)} graph rules")
-    if plan.fallback and fallback is not None:
-        found.append(sorted(fallback(plan.fallback), key=ValidationResult.order))
+    if on_the_sparql_engine is not None:
+        found.append(on_the_sparql_engine())
         _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
     ordered = _in_order(found)
     _mark(ordered, background_subjects,
@@ -224,15 +233,26 @@ def _single(plan: Plan, shared: GraphIndex
     return results, closure
 
 
-def _native(plan: Plan, records: RecordSource, graphs: list[str], background: GraphIndex,
-            closure: dict[str, frozenset[str]]) -> list[ValidationResult]:
-    """The results of the graph rules (:mod:`shapes.graph_rules`), from one pass over the
-    records' text; their focus nodes are the instances of ``dcat:Catalog``."""
-    catalog_classes = {f"<{cls}>" for cls in closure.get(CATALOG[1:-1], {CATALOG[1:-1]})}
-    facts = collect((block for start in range(0, len(graphs), BATCH_GRAPHS)
-                     for block in records.blocks_of(graphs[start:start + BATCH_GRAPHS])),
-                    background, catalog_classes)
+def _catalog_classes(closure: dict[str, frozenset[str]]) -> frozenset[str]:
+    """``dcat:Catalog`` and its subclasses, as ``<iri>``."""
+    return frozenset(f"<{cls}>" for cls in closure.get(CATALOG[1:-1], {CATALOG[1:-1]}))
+
+
+TypingGraphs = Callable[[set[str]], dict[str, set[str]]]
+"""Nodes -> the graphs each is typed in, for facts noted without them (by the workers)."""
+
+
+def _native(plan: Plan, facts: GraphFacts, background: GraphIndex,
+            closure: dict[str, frozenset[str]],
+            typing_graphs: TypingGraphs | None = None) -> list[ValidationResult]:
+    """The results of the graph rules (:mod:`shapes.graph_rules`) from the ``facts`` of every
+    record; their focus nodes are the instances of ``dcat:Catalog``."""
+    catalog_classes = _catalog_classes(closure)
+    facts.add_background(background)
     catalogs = [node for node, classes in facts.typed.items() if classes & catalog_classes]
+    if typing_graphs is not None:
+        for node, graphs in typing_graphs(typing_graphs_needed(facts, catalogs)).items():
+            facts.typed_in.setdefault(node, set()).update(graphs)
     results: set[ValidationResult] = set()
     for native in plan.native:
         maker = plan.makers[native.index]
@@ -249,10 +269,10 @@ class _Worker:
     """A forked process holding one part of the records (see the module docstring)."""
 
     def __init__(self, context: Any, plan: Plan, shared: GraphIndex, graphs: list[str],
-                 reopen: Callable[[], RecordSource]) -> None:
+                 reopen: Callable[[], RecordSource], interesting: frozenset[str]) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, plan, shared, graphs, reopen),
-                                       daemon=True)
+        self.process = context.Process(target=_serve, daemon=True,
+                                       args=(child, plan, shared, graphs, reopen, interesting))
         self.process.start()
         child.close()
 
@@ -273,7 +293,7 @@ class _Worker:
 
 
 def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[str],
-           reopen: Callable[[], RecordSource]) -> None:
+           reopen: Callable[[], RecordSource], interesting: frozenset[str]) -> None:
     import traceback
 
     gc.freeze()  # the inherited objects are never collected: their pages stay shared
@@ -285,13 +305,19 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
             command, payload = connection.recv()
             if command == "load":
                 records = reopen()
+                facts = GraphFacts(interesting=interesting) if plan.native else None
                 for start in range(0, len(graphs), BATCH_GRAPHS):
-                    local.add_records(records.blocks_of(graphs[start:start + BATCH_GRAPHS]))
+                    blocks = records.blocks_of(graphs[start:start + BATCH_GRAPHS])
+                    local.add_records(blocks)
+                    if facts is not None:
+                        facts.add_blocks(blocks)
                 local.finish()
                 _trace(f"worker indexed {len(graphs)} records")
+                typed_in = facts.typed_in if facts is not None else {}
+                sent = replace(facts, typed_in={}) if facts is not None else None  # on demand
                 connection.send(("ok", ([hash(s) for s in local.subjects],
                                         type_pairs(local.subjects),
-                                        local.inverse(plan.inverse))))
+                                        local.inverse(plan.inverse), sent)))
             elif command == "split":
                 hashes: set[int] = payload
                 split = {s for s in local.subjects if hash(s) in hashes}
@@ -306,6 +332,9 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                 _trace(f"worker evaluated: {len(outcome[0])} results, "
                        f"{len(outcome[1])} deferred")
                 connection.send(("ok", outcome))
+            elif command == "typing graphs":
+                connection.send(("ok", {node: typed_in[node] for node in payload
+                                        if node in typed_in}))
             elif command == "fetch":
                 wanted, wanted_types = payload
                 subjects = local.subjects
@@ -318,20 +347,34 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
 
 
 def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int,
-              reopen: Callable[[], RecordSource]
+              reopen: Callable[[], RecordSource], facts: GraphFacts | None,
+              background: GraphIndex,
+              meanwhile: Callable[[], list[ValidationResult]] | None = None
               ) -> tuple[list[list[ValidationResult]], set[int], dict[str, frozenset[str]]]:
-    """Results of the closures (lists each in report order), the hashes of the subjects the
-    workers hold, and the subclass closure of the plan's classes."""
+    """Results of the closures and graph rules (lists each in report order), the hashes of
+    the subjects the workers hold, and the subclass closure of the plan's classes.
+    ``meanwhile`` (the checks on the SPARQL engine) runs here while the workers evaluate.
+
+    ``facts`` holds the graph facts of the shared records; each worker notes those of its
+    part (the classes the rules read only, which needs the subclasses of ``dcat:Catalog``
+    known before the fork: when the records declare more, the facts are noted again here)
+    and sends them without the typing graphs, which are fetched for the few nodes that
+    need them."""
     context = multiprocessing.get_context("fork")
     parts = [partitioned[i::count] for i in range(count)]
-    pool = [_Worker(context, plan, shared, part, reopen) for part in parts]
+    early = _catalog_classes(_closure(plan, type_pairs(shared.subjects)))
+    pool = [_Worker(context, plan, shared, part, reopen, INTERESTING | early) for part in parts]
     try:
         for worker in pool:
             worker.ask("load")
         loaded = [worker.answer() for worker in pool]
         _trace("parts indexed")
+        if facts is not None:
+            for *_, part_facts in loaded:
+                facts.update(part_facts)
+            _trace("graph facts merged")
         seen: dict[int, int] = {hash(s): 1 for s in shared.subjects}
-        for hashes, _, _ in loaded:
+        for hashes, *_ in loaded:
             for h in hashes:
                 seen[h] = seen.get(h, 0) + 1
         split = {h for h, n in seen.items() if n > 1}
@@ -346,14 +389,14 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         merged.finish()
         _trace(f"{len(merged.subjects)} split subjects merged")
         closure = _closure(plan, [*type_pairs(shared.subjects),
-                                  *(pair for _, pairs, _ in loaded for pair in pairs)])
+                                  *(pair for _, pairs, *_ in loaded for pair in pairs)])
         inverse = shared.inverse(plan.inverse)
-        for _, _, part in loaded:
+        for _, _, part, _ in loaded:
             for predicate, by_object in part.items():
                 for obj, subjects in by_object.items():
                     known = inverse[predicate].setdefault(obj, [])
                     known.extend(s for s in subjects if s not in known)
-        worker_hashes = [set(hashes) for hashes, _, _ in loaded]
+        worker_hashes = [set(hashes) for hashes, *_ in loaded]
         everywhere = set().union(*worker_hashes) - split
         types = _types_of_references(pool, everywhere, merged, shared)
         _trace(f"types of {len(types)} nodes the shared part references")
@@ -367,6 +410,9 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         results, deferred = evaluate(plan, view, nodes, by_type)
         _trace(f"shared part evaluated: {len(results)} results, {len(deferred)} deferred")
         found = [results]
+        if meanwhile is not None:
+            found.append(meanwhile())
+            _trace("checks on the SPARQL engine, while the workers evaluate")
         for worker in pool:
             worker_results, worker_deferred = worker.answer()
             found.append(worker_results)
@@ -375,10 +421,39 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         results.extend(_resolve(plan, pool, view, deferred, by_type))
         results.sort(key=ValidationResult.order)
         _trace(f"{len(deferred)} deferred focus nodes resolved")
+        if facts is not None:
+            found.append(sorted(_parallel_native(plan, facts, background, closure, early,
+                                                 pool, reopen), key=ValidationResult.order))
+            _trace(f"{len(plan.native)} graph rules")
         return found, set().union(*worker_hashes), closure
     finally:
         for worker in pool:
             worker.stop()
+
+
+def _parallel_native(plan: Plan, facts: GraphFacts, background: GraphIndex,
+                     closure: dict[str, frozenset[str]], early: frozenset[str],
+                     pool: Sequence[_Worker], reopen: Callable[[], RecordSource]
+                     ) -> list[ValidationResult]:
+    """The graph rules on the workers' facts merged into ``facts`` (see :func:`_parallel`)."""
+    if _catalog_classes(closure) != early:  # the workers left out classes the rules read
+        facts = GraphFacts(interesting=None)
+        records = reopen()
+        everything = list(records.graphs())
+        for start in range(0, len(everything), BATCH_GRAPHS):
+            facts.add_blocks(records.blocks_of(everything[start:start + BATCH_GRAPHS]))
+        return _native(plan, facts, background, closure)
+
+    def typing_graphs(nodes: set[str]) -> dict[str, set[str]]:
+        for worker in pool:
+            worker.ask("typing graphs", nodes)
+        found: dict[str, set[str]] = {}
+        for worker in pool:
+            for node, graphs in worker.answer().items():
+                found.setdefault(node, set()).update(graphs)
+        return found
+
+    return _native(plan, facts, background, closure, typing_graphs)
 
 
 def _types_of_references(pool: Sequence[_Worker], elsewhere: set[int], merged: GraphIndex,

@@ -224,9 +224,10 @@ def fixture_results(*names: str) -> set[tuple[str | None, ...]]:
     report = validate_store(store, shapes, background=True)
     quads = [q for name in names
              for q in parse(path=str(FIXTURES / name), format=RdfFormat.TRIG)]
-    partitioned = partitioned_results(quads, scheme_background(),
-                                      Shapes(Graph(), shapes))
-    assert set(partitioned) == set(report.results)  # values, shapes, messages included
+    for workers in (1, 2):  # two: the graph rules' facts are noted by the workers
+        partitioned = partitioned_results(quads, scheme_background(),
+                                          Shapes(Graph(), shapes), workers=workers)
+        assert set(partitioned) == set(report.results)  # values, shapes, messages included
     return {(_plain(r.focus), _plain_path(r.path), r.component, r.severity)
             for r in report.results}
 
@@ -244,3 +245,29 @@ def test_fast_validator_gives_the_fixtures_expected_results(name: str) -> None:
     assert base == {tuple(r[:4]) for r in expected["base.trig"]}
     added = fixture_results("base.trig", name) - base
     assert added == {tuple(r[:4]) for r in expected[name]}
+
+
+def test_graph_rules_with_a_catalogue_subclass_declared_in_a_dataset_graph() -> None:
+    """The workers note only the classes the graph rules read, ``dcat:Catalog``'s subclasses
+    as known before they start; a subclass declared in a dataset graph (known only once they
+    have read it) makes the facts be noted again in full, with the SPARQL engine's results."""
+    quads = list(parse(path=str(FIXTURES / "base.trig"), format=RdfFormat.TRIG))
+    dataset_graph = next(q.graph_name for q in quads
+                         if isinstance(q.graph_name, NamedNode)
+                         and "/datasets/" in q.graph_name.value)
+    portal = NamedNode("https://data.example.org/portal")
+    portal_class = NamedNode("https://data.example.org/ns#Portal")
+    subclass = NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    quads += [Quad(portal_class, subclass, NamedNode("http://www.w3.org/ns/dcat#Catalog"),
+                   dataset_graph),
+              Quad(portal, rdf_type, portal_class, dataset_graph)]
+    shapes = load_shapes(*sorted((PACKAGE / "ldcat").glob("*.ttl")))
+    store = Store()
+    store.extend(quads)
+    store.extend(scheme_background())
+    expected = set(validate_store(store, shapes, background=True).results)
+    assert any(r.component == "SPARQLConstraintComponent" and r.focus == str(portal)
+               for r in expected)  # a second root catalogue, among others
+    assert set(partitioned_results(quads, scheme_background(), Shapes(Graph(), shapes),
+                                   workers=2)) == expected
