@@ -81,7 +81,8 @@ INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
 """
 SITEMAP_KINDS = ("datasets", "resources", "organizations", "users", "reuses", "dataservices",
                  "themes")
-_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<[^>]{0,200}>|[#*_>`|~]+|\s+")
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<[^>]{0,200}>|[#*_>`|~]+")
+_SPACES = re.compile(r"\s+")
 _SLUG = re.compile(r"[^a-z0-9.]+")
 
 
@@ -92,7 +93,7 @@ def plain_excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     'Titre Voir le site…'
     """
     text = _MARKUP.sub(lambda match: match.group(1) or " ", markdown).strip()
-    text = re.sub(r"\s+", " ", text)
+    text = _SPACES.sub(" ", text)  # whitespace runs: one space (not matched above: 13M calls)
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
