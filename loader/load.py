@@ -50,9 +50,11 @@ QUALITY_SUMMARY = "quality.json"
 
 
 class Companion(Protocol):
-    """A file published beside each generation, built from its finished records' text in a
-    background process while the load computes its statistics and its search index (e.g. the
-    rendered descriptions, :mod:`endpoint.prerendered`: the loader does not import readers)."""
+    """A file published beside each generation, built from its records' text in a background
+    process started once the gate is done, while the load measures quality and computes its
+    statistics and search index (e.g. the rendered descriptions, :mod:`endpoint.prerendered`:
+    the loader does not import readers). The text it reads holds the records, not the
+    quality graphs, and the store it is prepared from holds no quality graphs yet."""
 
     name: str
     """What it is, for the load report's timings."""
@@ -87,7 +89,7 @@ class LoadOptions:
 
 
 class _Companions:
-    """The companions of one load, running in the background from the finished text."""
+    """The companions of one load, running in the background from the records' text."""
 
     def __init__(self, companions: Sequence[Companion], store: Store,
                  graphs: dict[str, GraphEntry], base_iri: str, parent: Generation | None,
@@ -241,6 +243,11 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog, target.text)
         started = report.timed("gate", started)
+        target.text.finish(coordinator.graphs, durable=False)  # the companions read it
+        background = _Companions(options.companions, store, coordinator.graphs, base_iri,
+                                 parent, staging / "text", staging)
+        if options.companions:
+            started = report.timed("preparing the background", started)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, coordinator.graphs, target.text)
         for graph, data in quality.items():
@@ -248,10 +255,6 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         store.flush()
         target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
-        background = _Companions(options.companions, store, coordinator.graphs, base_iri,
-                                 parent, staging / "text", staging)
-        if options.companions:
-            started = report.timed("preparing the background", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(coordinator.graphs))
         started = report.timed("statistics", started)
@@ -396,6 +399,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
         started = report.timed("gate", started)
+        if text is not None:  # without text, readers build every description per request
+            text.finish(graphs, durable=False)  # the companions read it
+            background = _Companions(options.companions, store, graphs, base_iri, parent,
+                                     staging / "text", staging)
+            if options.companions:
+                started = report.timed("preparing the background", started)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, graphs, text)
         if text is not None:
@@ -404,11 +413,6 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             text.finish(graphs)
         store.flush()
         started = report.timed("quality", started)
-        if text is not None:  # without text, readers build every description per request
-            background = _Companions(options.companions, store, graphs, base_iri, parent,
-                                     staging / "text", staging)
-            if options.companions:
-                started = report.timed("preparing the background", started)
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
         started = report.timed("statistics", started)

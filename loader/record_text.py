@@ -179,10 +179,16 @@ class RecordTextWriter:
             self._append_handle.close()
             self._append_handle = None
 
-    def finish(self, graphs: Iterable[str]) -> None:
-        """Write the index for the records of ``graphs`` (the generation's final list)."""
+    def finish(self, graphs: Iterable[str], durable: bool = True) -> None:
+        """Write the index for the records of ``graphs`` (the generation's final list).
+
+        It replaces an earlier one atomically: the load finishes the records' index for its
+        companions (``durable=False``: nothing is synced yet), forks them, then appends the
+        quality graphs and finishes again; a reader sees either index whole.
+        """
         self._close_appended()
-        path = self.directory / INDEX
+        final = self.directory / INDEX
+        path = final.with_name(f".{INDEX}.tmp-{os.getpid()}")
         path.unlink(missing_ok=True)
         connection = sqlite3.connect(path)
         try:
@@ -200,7 +206,9 @@ class RecordTextWriter:
             connection.commit()
         finally:
             connection.close()
-        _fsync_tree(self.directory)
+        os.replace(path, final)
+        if durable:
+            _fsync_tree(self.directory)
 
 
 class StagedText:
