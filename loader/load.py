@@ -37,6 +37,7 @@ from loader.quality import QualityOptions, assess, publish_into
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
 from loader.search_index import build_search_index
+from loader.search_scan import SEARCH_SUFFIX, SearchIndexCompanion
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
 from ontology.datatypes import restore_datatypes
@@ -244,10 +245,9 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                                       ctx.iris.catalog, target.text)
         started = report.timed("gate", started)
         target.text.finish(coordinator.graphs, durable=False)  # the companions read it
-        background = _Companions(options.companions, store, coordinator.graphs, base_iri,
-                                 parent, staging / "text", staging)
-        if options.companions:
-            started = report.timed("preparing the background", started)
+        background = _Companions((SearchIndexCompanion(), *options.companions), store,
+                                 coordinator.graphs, base_iri, parent, staging / "text", staging)
+        started = report.timed("preparing the background", started)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, coordinator.graphs, target.text)
         for graph, data in quality.items():
@@ -258,9 +258,6 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(coordinator.graphs))
         started = report.timed("statistics", started)
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, coordinator.graphs,
-                           options.progress)
-        started = report.timed("search index", started)
         files.update(background.finish(report))
         started = time.monotonic()
         del store, target
@@ -269,7 +266,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics},
                        coordinator.graphs, report.to_json(), text=staging / "text",
-                       files={".search.sqlite": staging / SEARCH_INDEX, **files})
+                       files=files)
         report.timed("publication", started)
         staging.rmdir()
     except BaseException:
@@ -401,10 +398,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         started = report.timed("gate", started)
         if text is not None:  # without text, readers build every description per request
             text.finish(graphs, durable=False)  # the companions read it
-            background = _Companions(options.companions, store, graphs, base_iri, parent,
-                                     staging / "text", staging)
-            if options.companions:
-                started = report.timed("preparing the background", started)
+            background = _Companions((SearchIndexCompanion(), *options.companions), store,
+                                     graphs, base_iri, parent, staging / "text", staging)
+            started = report.timed("preparing the background", started)
         files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
                                           staging, graphs, text)
         if text is not None:
@@ -416,9 +412,12 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         report.quads = len(store)
         statistics = compute_statistics(store, record_count(graphs))
         started = report.timed("statistics", started)
-        build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs, options.progress)
-        started = report.timed("search index", started)
-        if background is not None:
+        if background is None:  # no text: the index is read from the store
+            build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs,
+                               options.progress)
+            files[SEARCH_SUFFIX] = staging / SEARCH_INDEX
+            started = report.timed("search index", started)
+        else:
             files.update(background.finish(report))
             started = time.monotonic()
         del store
@@ -427,7 +426,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
                        {**_manifest(report, base_iri, parent, coordinator),
                         "statistics": statistics}, graphs, report.to_json(),
                        text=staging / "text" if text is not None else None,
-                       files={".search.sqlite": staging / SEARCH_INDEX, **files})
+                       files=files)
         report.timed("publication", started)
         staging.rmdir()
     except BaseException:

@@ -1,18 +1,20 @@
 """The search index of a generation: an SQLite file (FTS5) beside its store, built once.
 
 ``/search`` and the home page's facets read it; ``/sitemap.xml`` reads its page list. It is
-derived from the published store (whatever the sources were) and written atomically, like
-the generation's other files: ``generations/g000007.search.sqlite``. Readers open it
-read-only and immutable; a generation without one (loaded by an older ldcat) gets it built
-on first use by the endpoint.
+derived from the generation (whatever the sources were): from the records' text during a
+load (:mod:`loader.search_scan`, in the background), else from the store with SPARQL (here),
+and written atomically, like the generation's other files:
+``generations/g000007.search.sqlite``. Readers open it read-only and immutable; a generation
+without one (loaded by an older ldcat) gets it built on first use by the endpoint.
 
 Tables: ``datasets`` (display fields, in default order: most recently modified first),
 ``fulltext`` (contentless FTS5 over title, keywords and description; accents folded),
 ``facet_values`` / ``dataset_facets`` (organisation, licence, format, thematic catalogue) and
 ``pages`` (every record page with its ``lastmod``, for the sitemap).
 
-Extraction is SPARQL whose joins run on Oxigraph's encoded terms, so only the values kept are
-decoded (decoding dominates: ~8 s for the 121k dataset titles of the full catalogue).
+Extraction here is SPARQL whose joins run on Oxigraph's encoded terms, so only the values kept
+are decoded (decoding dominates: ~8 s for the 121k dataset titles of the full catalogue); both
+ways give the same :class:`Extraction`, written by :func:`write_index`.
 """
 
 from __future__ import annotations
@@ -119,7 +121,9 @@ def facet_key(facet: str, value: str) -> str:
 
 
 @dataclass(slots=True)
-class _Dataset:
+class SearchDataset:
+    """One dataset's fields in the index."""
+
     iri: str
     title: str = ""
     modified: str = ""
@@ -127,6 +131,30 @@ class _Dataset:
     description: str = ""
     keywords: list[str] = field(default_factory=list)
     values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Facet -> values (IRIs, or literals' text)."""
+
+
+@dataclass(slots=True)
+class Extraction:
+    """What the index is written from, whichever way it was read (store or records' text)."""
+
+    datasets: dict[str, SearchDataset]
+    labels: dict[str, str]
+    """Agent or catalogue IRI -> its name (facet labels)."""
+    modified: dict[str, str]
+    """Every subject under the base -> its latest ``dct:modified`` (the pages' lastmod)."""
+    distributions: list[str]
+    """The distributions under ``{base}/resources/`` that a record lists (once per record)."""
+
+
+def choose_value(candidates: list[tuple[str, str]]) -> str:
+    """The value shown among (value, language) candidates: a French one first, then the
+    smallest (whatever order the store or the text gave them in).
+
+    >>> choose_value([("Title", "en"), ("Titre", "fr"), ("Autre", "")])
+    'Titre'
+    """
+    return min(candidates, key=lambda candidate: (candidate[1] != "fr", candidate[0]))[0]
 
 
 def _rows(store: Queryable, name: str, catalog: str = "",
@@ -147,27 +175,30 @@ def _rows(store: Queryable, name: str, catalog: str = "",
         bar.update(1)
 
 
-def _prefer_french(current: str, value: Literal | NamedNode) -> bool:
-    return not current or (isinstance(value, Literal) and value.language == "fr")
+def _language(term: Literal | NamedNode) -> str:
+    return term.language or "" if isinstance(term, Literal) else ""
 
 
 def extract(store: Queryable, base_iri: str,
-            bar: tqdm[Any] | None = None) -> dict[str, _Dataset]:
+            bar: tqdm[Any] | None = None) -> dict[str, SearchDataset]:
     """Every published dataset with the fields the index holds."""
-    datasets: dict[str, _Dataset] = {}
+    titles: dict[str, list[tuple[str, str]]] = {}
     for iri, title, term in _rows(store, "title", bar=bar):
-        dataset = datasets.setdefault(iri, _Dataset(iri))
-        if _prefer_french(dataset.title, term):
-            dataset.title = title
+        titles.setdefault(iri, []).append((title, _language(term)))
+    datasets = {iri: SearchDataset(iri, title=choose_value(found))
+                for iri, found in titles.items()}
     for iri, value, _ in _rows(store, "modified", bar=bar):
         if iri in datasets:
             datasets[iri].modified = max(datasets[iri].modified, value)
     for iri, value, _ in _rows(store, "status", bar=bar):
         if iri in datasets and value.endswith("/Deprecated"):
             datasets[iri].archived = True
+    descriptions: dict[str, list[tuple[str, str]]] = {}
     for iri, text, term in _rows(store, "description", bar=bar):
-        if iri in datasets and _prefer_french(datasets[iri].description, term):
-            datasets[iri].description = text
+        if iri in datasets:
+            descriptions.setdefault(iri, []).append((text, _language(term)))
+    for iri, found in descriptions.items():
+        datasets[iri].description = choose_value(found)
     for iri, keyword, _ in _rows(store, "keyword", bar=bar):
         if iri in datasets:
             datasets[iri].keywords.append(keyword)
@@ -182,6 +213,25 @@ def extract(store: Queryable, base_iri: str,
     for dataset in datasets.values():
         dataset.values["license"] |= dataset.values.pop("rights", set())
     return datasets
+
+
+def extract_from_store(store: Queryable, base_iri: str,
+                       bar: tqdm[Any] | None = None) -> Extraction:
+    """Everything the index holds, read from ``store`` with SPARQL."""
+    datasets = extract(store, base_iri, bar)
+    labels = {iri: name for iri, name, _ in _rows(store, "names", bar=bar)}
+    modified: dict[str, str] = {}
+    for iri, value, _ in _rows(store, "all_modified", bar=bar):
+        if iri.startswith(base_iri + "/"):
+            modified[iri] = max(modified.get(iri, ""), value)
+    distributions = [iri for iri, _, _ in _rows(store, "distributions", bar=bar)
+                     if iri.startswith(base_iri + "/resources/")]
+    return Extraction(datasets, labels, modified, distributions)
+
+
+def read_labels(store: Queryable) -> dict[str, str]:
+    """Agent and catalogue names (the facet labels), from ``store``."""
+    return {iri: name for iri, name, _ in _rows(store, "names")}
 
 
 class _FacetTable:
@@ -212,17 +262,13 @@ class _FacetTable:
         return identifier
 
 
-def _pages(store: Queryable, base_iri: str, graphs: dict[str, GraphEntry],
-           bar: tqdm[Any] | None = None) -> list[tuple[str, str, str | None]]:
-    modified: dict[str, str] = {}
-    for iri, value, _ in _rows(store, "all_modified", bar=bar):
-        if iri.startswith(base_iri + "/"):
-            modified[iri] = max(modified.get(iri, ""), value)
+def _pages(extraction: Extraction, base_iri: str,
+           graphs: dict[str, GraphEntry]) -> list[tuple[str, str, str | None]]:
     records = [(entry.kind, iri) for iri, entry in graphs.items()
                if entry.kind in SITEMAP_KINDS and iri.startswith(base_iri + "/")]
     # harvested records keep their source's IRIs: their pages are the source's, not ours
-    records += [("resources", iri) for iri, _, _ in _rows(store, "distributions", bar=bar)
-                if iri.startswith(base_iri + "/resources/")]
+    records += [("resources", iri) for iri in extraction.distributions]
+    modified = extraction.modified
     return sorted((kind, iri[len(base_iri):], modified.get(iri)) for kind, iri in records)
 
 
@@ -236,14 +282,16 @@ def build_search_index(store: Queryable, path: Path, base_iri: str,
     """
     with tqdm(total=len(QUERIES) + 1, desc="search index", unit=" steps",
               disable=not progress) as bar:
-        _build(store, path, base_iri, graphs, bar)
+        write_index(extract_from_store(store, base_iri, bar), path, base_iri, graphs)
+        bar.update(1)
 
 
-def _build(store: Queryable, path: Path, base_iri: str, graphs: dict[str, GraphEntry],
-           bar: tqdm[Any]) -> None:
-    datasets = sorted(extract(store, base_iri, bar).values(),
+def write_index(extraction: Extraction, path: Path, base_iri: str,
+                graphs: dict[str, GraphEntry]) -> None:
+    """Write the index file from ``extraction``, atomically (see :func:`build_search_index`)."""
+    datasets = sorted(extraction.datasets.values(),
                       key=lambda item: (item.modified, item.iri), reverse=True)
-    labels = {iri: name for iri, name, _ in _rows(store, "names", bar=bar)}
+    labels = extraction.labels
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     temporary.unlink(missing_ok=True)
     connection = sqlite3.connect(temporary)
@@ -261,18 +309,17 @@ def _build(store: Queryable, path: Path, base_iri: str, graphs: dict[str, GraphE
             for number, dataset in enumerate(datasets, start=1)))
         connection.executemany("INSERT INTO fulltext (rowid, title, keywords, description) "
                                "VALUES (?, ?, ?, ?)", (
-            (number, dataset.title, " ; ".join(dataset.keywords), dataset.description)
+            (number, dataset.title, " ; ".join(sorted(dataset.keywords)), dataset.description)
             for number, dataset in enumerate(datasets, start=1)))
         connection.executemany("INSERT INTO facet_values VALUES (?, ?, ?, ?, ?)", facets.rows)
         connection.executemany("INSERT INTO dataset_facets VALUES (?, ?)", links)
         connection.execute("CREATE INDEX dataset_facets_by_dataset ON dataset_facets (dataset)")
         connection.executemany("INSERT INTO pages VALUES (?, ?, ?)",
-                               _pages(store, base_iri, graphs, bar))
+                               _pages(extraction, base_iri, graphs))
         connection.execute("CREATE INDEX pages_by_kind ON pages (kind, path)")
         connection.execute("INSERT INTO meta VALUES ('base_iri', ?)", (base_iri,))
         connection.execute("INSERT INTO fulltext (fulltext) VALUES ('optimize')")
         connection.commit()
-        bar.update(1)
     except BaseException:
         connection.close()
         temporary.unlink(missing_ok=True)
