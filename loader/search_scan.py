@@ -26,7 +26,7 @@ from loader.search_index import (
     write_index,
 )
 from ontology.namespaces import ADMS, DCAT, DCT, LDC, RDF, RDFS
-from shapes.graph_rules import _statements
+from shapes.graphindex import record_statements
 from shapes.terms import Canonical, literal_parts
 
 _TYPE = str(RDF.type)
@@ -80,7 +80,7 @@ class TextExtraction:
     def add_blocks(self, blocks: Iterable[tuple[str, bytes]]) -> None:
         """Note records given as (graph IRI, N-Quads)."""
         for graph, nquads in blocks:
-            for name, statements in _statements(graph, nquads):
+            for name, statements in record_statements(graph, nquads):
                 self.add(name, statements)
 
     def add(self, graph: str, statements: list[tuple[str, str, str]]) -> None:

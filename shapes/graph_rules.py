@@ -21,9 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pyoxigraph import NamedNode, RdfFormat, parse
-
-from shapes.graphindex import RDF_TYPE, GraphIndex
+from shapes.graphindex import RDF_TYPE, GraphIndex, record_statements
 from shapes.model import SparqlConstraint
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -137,7 +135,7 @@ class GraphFacts:
     def add_blocks(self, blocks: Iterable[tuple[str, bytes]]) -> None:
         """Note records given as (graph IRI, N-Quads)."""
         for graph, nquads in blocks:
-            for name, statements in _statements(graph, nquads):
+            for name, statements in record_statements(graph, nquads):
                 self.add(name, statements)
 
     def update(self, other: GraphFacts) -> None:
@@ -181,27 +179,6 @@ def collect(blocks: Iterable[tuple[str, bytes]], background: GraphIndex,
     facts.add_blocks(blocks)
     facts.add_background(background)
     return facts
-
-
-def _statements(graph: str, nquads: bytes) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The statements of a block by graph: read as strings in ldcat's form (see
-    :meth:`GraphIndex.add_records`), else parsed."""
-    if not GraphIndex.needs_parsing(nquads):
-        lines = nquads.decode("utf-8").split(f" <{graph}> .\n")
-        if not lines[-1] and nquads.count(b"\n") == len(lines) - 1:
-            lines.pop()
-            found: list[tuple[str, str, str]] = []
-            for line in lines:
-                subject, predicate, obj = line.split(" ", 2)
-                found.append((subject, predicate[1:-1], obj))
-            return [(f"<{graph}>", found)]
-    by_graph: dict[str, list[tuple[str, str, str]]] = {}
-    for quad in parse(nquads, format=RdfFormat.N_QUADS, lenient=True):
-        name = quad.graph_name
-        if isinstance(name, NamedNode):
-            by_graph.setdefault(str(name), []).append(
-                (str(quad.subject), quad.predicate.value, str(quad.object)))
-    return list(by_graph.items())
 
 
 # --- the rules --------------------------------------------------------------------------

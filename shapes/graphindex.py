@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from shapes.terms import Canonical
 
@@ -161,3 +161,25 @@ class GraphIndex:
         if description is None:
             return _EMPTY
         return description.get(predicate, _EMPTY)
+
+
+def record_statements(graph: str, nquads: bytes) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The statements ``(subject, predicate IRI, object)`` of a record's text, by graph
+    (``<iri>``): read as strings in ldcat's form (see :meth:`GraphIndex.add_records`), else
+    parsed; terms as ``str(term)`` gives them."""
+    if not GraphIndex.needs_parsing(nquads):
+        lines = nquads.decode("utf-8").split(f" <{graph}> .\n")
+        if not lines[-1] and nquads.count(b"\n") == len(lines) - 1:
+            lines.pop()
+            found: list[tuple[str, str, str]] = []
+            for line in lines:
+                subject, predicate, obj = line.split(" ", 2)
+                found.append((subject, predicate[1:-1], obj))
+            return [(f"<{graph}>", found)]
+    by_graph: dict[str, list[tuple[str, str, str]]] = {}
+    for quad in parse(nquads, format=RdfFormat.N_QUADS, lenient=True):
+        name = quad.graph_name
+        if isinstance(name, NamedNode):
+            by_graph.setdefault(str(name), []).append(
+                (str(quad.subject), quad.predicate.value, str(quad.object)))
+    return list(by_graph.items())

@@ -36,20 +36,20 @@ def decimal(points: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-def _measurement_templates(keys: Iterable[str]) -> list[str]:
-    """Per measured indicator, the four lines of a measurement with ``{g}`` (graph) and
-    ``{n}`` (node) to fill in, and ``{{}}`` for the value."""
+def _measurement_template(keys: Iterable[str]) -> str:
+    """The four lines of each measured indicator's measurement, with ``{g}`` (graph), ``{n}``
+    (node) and ``{0}``, ``{1}``... (the values, in ``keys`` order) to fill in."""
     metrics = {indicator.key: indicator.metric for indicator in INDICATORS}
     metrics["score"] = SCORE_METRIC
     lines = []
-    for key in keys:
+    for position, key in enumerate(keys):
         subject = f"<{{g}}#{key}>"
         lines.append(
             f"{subject} <{RDF.type}> <{DQV.QualityMeasurement}> <{{g}}> .\n"
             f"{subject} <{DQV.computedOn}> <{{n}}> <{{g}}> .\n"
             f"{subject} <{DQV.isMeasurementOf}> <{metrics[key]}> <{{g}}> .\n"
-            f'{subject} <{DQV.value}> "{{{{}}}}"^^<{XSD.decimal}> <{{g}}> .\n')
-    return lines
+            f'{subject} <{DQV.value}> "{{{position}}}"^^<{XSD.decimal}> <{{g}}> .\n')
+    return "".join(lines)
 
 
 class MeasurementWriter:
@@ -60,19 +60,18 @@ class MeasurementWriter:
         self.keys = [indicator.key for indicator in INDICATORS if indicator.key in assessed]
         positions = {indicator.key: position for position, indicator in enumerate(INDICATORS)}
         self.positions = [positions[key] for key in self.keys]
-        self.templates = _measurement_templates([*self.keys, "score"])
-        self.header = f"<{{g}}> <{RDF.type}> <{DQV.QualityMetadata}> <{{g}}> .\n"
+        self.template = (f"<{{g}}> <{RDF.type}> <{DQV.QualityMetadata}> <{{g}}> .\n"
+                         + _measurement_template([*self.keys, "score"]))
+        """A node's whole graph: one ``str.format`` per node (one per line took 17 s for
+        the full catalogue)."""
 
     def node(self, node: str, points: list[float]) -> str:
         """The N-Quads of ``node``'s graph, given its points per indicator (all indicators,
         in table order; the unassessed ones are left out)."""
-        graph = quality_graph(node, self.base_iri)
         values = [points[position] for position in self.positions]
         values.append(sum(values))
-        parts = [self.header.format(g=graph)]
-        for template, value in zip(self.templates, values, strict=True):
-            parts.append(template.format(g=graph, n=node).format(decimal(value)))
-        return "".join(parts)
+        return self.template.format(*map(decimal, values), g=quality_graph(node, self.base_iri),
+                                    n=node)
 
 
 def _literal(value: str, language: str) -> str:
