@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
 from loader.parts import PartLoader, part_loader
-from loader.quality import QualityOptions, assess, publish_into
+from loader.quality import QualityOptions, assess, publish_into, write_graphs
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
 from loader.search_index import build_search_index
@@ -248,10 +249,8 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                  coordinator.graphs, base_iri, parent, staging / "text", staging)
         started = report.timed("preparing the background", started)
-        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
-                                          staging, coordinator.graphs, target.text)
-        for graph, data in quality.items():
-            target.text.append(graph, data)
+        files = _measure_quality(store, ctx.iris.catalog, base_iri, report, options, staging,
+                                 coordinator.graphs, target.text)
         store.flush()
         target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
@@ -291,20 +290,28 @@ def _drop_quality(store: Store, graphs: dict[str, GraphEntry]) -> None:
 
 def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
                      options: LoadOptions, staging: Path, graphs: dict[str, GraphEntry],
-                     text: RecordTextWriter | None,
-                     ) -> tuple[dict[str, Path], dict[str, bytes]]:
+                     text: RecordTextWriter | None) -> dict[str, Path]:
     """Measure quality when asked (from the records' ``text`` when there is one): DQV into
-    ``store`` and ``graphs``, the totals in ``report.quality``; returns the file to publish
-    beside the generation and the quality graphs' N-Quads (kept with the records' text)."""
+    ``store``, ``graphs`` and ``text`` (written once to a file that is bulk-loaded, then kept
+    as part of the text), the totals in ``report.quality``; returns the file to publish
+    beside the generation."""
     _drop_quality(store, graphs)
     if options.quality is None:
-        return {}, {}
+        return {}
     validated = "skipped" not in report.validation
     invalid = report.validation.get("invalid_records", []) if validated else None
     blocks = text.blocks(list(graphs)) if text is not None else None
     assessment = assess(store, base_iri, catalog_iri, invalid, options.quality, text=blocks)
-    publish_into(store, assessment)
-    graphs.update(assessment.entries())
+    part = staging / f"quality-{uuid.uuid4().hex}.nq"  # a name no inherited text file has
+    written = write_graphs(assessment, part)
+    publish_into(store, part)
+    graphs.update((found.graph, found.entry()) for found in written)
+    if text is not None:
+        for found in written:
+            text.locate(found.graph, part.name, found.offset, found.length)
+        text.adopt(part)
+    else:
+        part.unlink()
     catalogue = assessment.summary["catalogue"]
     report.quality = {"score": catalogue["score"], "rating": catalogue["rating"],
                       "max_score": assessment.summary["max_score"],
@@ -312,7 +319,7 @@ def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: Load
                       "fixes": [fix["text"] for fix in catalogue["fixes"][:3]]}
     path = staging / QUALITY_SUMMARY
     path.write_text(json.dumps(assessment.summary, ensure_ascii=False, indent=1), "utf-8")
-    return {f".{QUALITY_SUMMARY}": path}, assessment.graphs
+    return {f".{QUALITY_SUMMARY}": path}
 
 
 def _carry_distributions(store: Store, ctx: MappingContext, collector: GraphCollector,
@@ -401,11 +408,9 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                      graphs, base_iri, parent, staging / "text", staging)
             started = report.timed("preparing the background", started)
-        files, quality = _measure_quality(store, ctx.iris.catalog, base_iri, report, options,
-                                          staging, graphs, text)
+        files = _measure_quality(store, ctx.iris.catalog, base_iri, report, options, staging,
+                                 graphs, text)
         if text is not None:
-            for graph, data in quality.items():
-                text.append(graph, data)
             text.finish(graphs)
         store.flush()
         started = report.timed("quality", started)

@@ -9,9 +9,9 @@ DCAT-AP compliance verdicts of the SHACL gate and, when asked, the URL checks
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
@@ -37,16 +37,48 @@ class QualityOptions:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """The measurements, their totals (JSON-ready) and their DQV N-Quads per graph."""
+    """The measurements and their totals (JSON-ready); their DQV N-Quads are written on
+    demand, graph by graph (:meth:`graph_texts`)."""
 
     measurements: Measurements
     summary: dict[str, Any]
-    graphs: dict[str, bytes]
+    base_iri: str
+    catalog_iri: str
 
-    def entries(self) -> dict[str, GraphEntry]:
-        """The quality graphs as graph-index entries (content hashes, as for records)."""
-        return {graph: GraphEntry(QUALITY_KIND, content_hash(data))
-                for graph, data in self.graphs.items()}
+    def graph_texts(self) -> Iterator[tuple[str, bytes]]:
+        """(quality graph IRI, its N-Quads), one graph at a time."""
+        return _graph_texts(self.measurements, self.summary, self.base_iri, self.catalog_iri)
+
+    @property
+    def graphs(self) -> dict[str, bytes]:
+        """Every quality graph's N-Quads at once (2.4 GB for the full catalogue)."""
+        return dict(self.graph_texts())
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenGraph:
+    """Where :func:`write_graphs` put a quality graph, and its content hash."""
+
+    graph: str
+    offset: int
+    length: int
+    hash: int
+
+    def entry(self) -> GraphEntry:
+        """The graph-index entry (content hash, as for records)."""
+        return GraphEntry(QUALITY_KIND, self.hash)
+
+
+def write_graphs(assessment: Assessment, path: Path) -> list[WrittenGraph]:
+    """Write the quality graphs' N-Quads to ``path`` (a new file), one after the other."""
+    written: list[WrittenGraph] = []
+    offset = 0
+    with path.open("xb") as out:
+        for graph, data in assessment.graph_texts():
+            out.write(data)
+            written.append(WrittenGraph(graph, offset, len(data), content_hash(data)))
+            offset += len(data)
+    return written
 
 
 def _compliance(invalid_graphs: frozenset[str]) -> Callable[[str, int], float]:
@@ -79,8 +111,7 @@ def assess(store: Store, base_iri: str, catalog_iri: str,
         measurements, distributions = measure_in_store(store, progress)
     add_external(measurements, distributions, external)
     summary = summarize(measurements, options.check_urls, _organization_names(store))
-    return Assessment(measurements, summary, _graphs(measurements, summary, base_iri,
-                                                     catalog_iri))
+    return Assessment(measurements, summary, base_iri, catalog_iri)
 
 
 def _organization_names(store: Store) -> dict[str, str]:
@@ -95,49 +126,22 @@ def _organization_names(store: Store) -> dict[str, str]:
     return names
 
 
-def _graphs(measurements: Measurements, summary: dict[str, Any], base_iri: str,
-            catalog_iri: str) -> dict[str, bytes]:
+def _graph_texts(measurements: Measurements, summary: dict[str, Any], base_iri: str,
+                 catalog_iri: str) -> Iterator[tuple[str, bytes]]:
     writer = MeasurementWriter(base_iri, measurements.assessed)
-    graphs = {quality_graph(dataset, base_iri): writer.node(dataset, points).encode("utf-8")
-              for dataset, points in measurements.datasets.items()}
+    for dataset, points in measurements.datasets.items():
+        yield quality_graph(dataset, base_iri), writer.node(dataset, points).encode("utf-8")
     for organization, group in summary["organizations"].items():
-        graphs[quality_graph(organization, base_iri)] = writer.node(
-            organization, group_means(group)).encode("utf-8")
+        yield (quality_graph(organization, base_iri),
+               writer.node(organization, group_means(group)).encode("utf-8"))
     catalogue_graph = quality_graph(catalog_iri, base_iri)
-    graphs[catalogue_graph] = (writer.node(catalog_iri, group_means(summary["catalogue"]))
-                               + "".join(metric_definitions(catalogue_graph))).encode("utf-8")
-    return graphs
+    yield catalogue_graph, (writer.node(catalog_iri, group_means(summary["catalogue"]))
+                            + "".join(metric_definitions(catalogue_graph))).encode("utf-8")
 
 
-def publish_into(store: Store, assessment: Assessment) -> None:
-    """Add ``assessment``'s quality graphs to ``store`` (the caller removed older ones).
-
-    One bulk load, read as a stream of the graphs' texts (joined, the full catalogue's would
-    be 2.5 GB more in memory), parsed leniently: every IRI in them is a record's, already
-    checked, or minted here (as for the records' parts, :mod:`loader.parts`).
+def publish_into(store: Store, path: Path) -> None:
+    """Add the quality graphs written to ``path`` (:func:`write_graphs`) to ``store`` (the
+    caller removed older ones): one bulk load, parsed leniently since every IRI in them is a
+    record's, already checked, or minted here (as for the records' parts, :mod:`loader.parts`).
     """
-    stream = io.BufferedReader(_Stream(assessment.graphs.values()), buffer_size=1 << 20)
-    store.bulk_load(stream, format=RdfFormat.N_QUADS, lenient=True)
-
-
-class _Stream(io.RawIOBase):
-    """A binary file reading the concatenation of byte strings."""
-
-    def __init__(self, pieces: Iterable[bytes]) -> None:
-        super().__init__()
-        self._pieces = iter(pieces)
-        self._current = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._current:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._current = memoryview(piece)
-        size = min(len(buffer), len(self._current))
-        buffer[:size] = self._current[:size]
-        self._current = self._current[size:]
-        return size
+    store.bulk_load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
