@@ -37,8 +37,8 @@ from loader.parts import PartLoader, part_loader
 from loader.quality import QualityOptions, assess, publish_into, write_graphs
 from loader.record_text import RecordText, RecordTextWriter
 from loader.report import LoadReport, SourceError
-from loader.search_index import build_search_index
-from loader.search_scan import SEARCH_SUFFIX, SearchIndexCompanion
+from loader.search_index import SEARCH_SUFFIX, build_search_index
+from loader.search_scan import SearchIndexCompanion
 from loader.sources import Source, detect_source
 from loader.statistics import compute_statistics
 from ontology.datatypes import restore_datatypes

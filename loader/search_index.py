@@ -43,6 +43,8 @@ class Queryable(Protocol):
         """Run a SPARQL query."""
 
 SCHEMA_VERSION = "1"
+SEARCH_SUFFIX = ".search.sqlite"
+"""The index file's name beside its generation: ``gNNNNNN{SEARCH_SUFFIX}``."""
 EXCERPT_CHARS = 280
 FACETS = ("organization", "license", "format", "theme")
 _PREFIXES = """PREFIX dct: <http://purl.org/dc/terms/> PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -219,7 +221,7 @@ def extract_from_store(store: Queryable, base_iri: str,
                        bar: tqdm[Any] | None = None) -> Extraction:
     """Everything the index holds, read from ``store`` with SPARQL."""
     datasets = extract(store, base_iri, bar)
-    labels = {iri: name for iri, name, _ in _rows(store, "names", bar=bar)}
+    labels = read_labels(store, bar)
     modified: dict[str, str] = {}
     for iri, value, _ in _rows(store, "all_modified", bar=bar):
         if iri.startswith(base_iri + "/"):
@@ -229,9 +231,9 @@ def extract_from_store(store: Queryable, base_iri: str,
     return Extraction(datasets, labels, modified, distributions)
 
 
-def read_labels(store: Queryable) -> dict[str, str]:
+def read_labels(store: Queryable, bar: tqdm[Any] | None = None) -> dict[str, str]:
     """Agent and catalogue names (the facet labels), from ``store``."""
-    return {iri: name for iri, name, _ in _rows(store, "names")}
+    return {iri: name for iri, name, _ in _rows(store, "names", bar=bar)}
 
 
 class _FacetTable:
@@ -332,4 +334,4 @@ def write_index(extraction: Extraction, path: Path, base_iri: str,
 
 def index_path(generation_path: Path) -> Path:
     """Where generation ``generations/gNNNNNN``'s search index lives."""
-    return generation_path.with_name(f"{generation_path.name}.search.sqlite")
+    return generation_path.with_name(f"{generation_path.name}{SEARCH_SUFFIX}")

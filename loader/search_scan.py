@@ -18,6 +18,7 @@ from pathlib import Path
 from loader.generations import Generation, GraphEntry
 from loader.record_text import RecordText
 from loader.search_index import (
+    SEARCH_SUFFIX,
     Extraction,
     Queryable,
     SearchDataset,
@@ -39,8 +40,6 @@ _FORMAT, _FORMAT_TEXT = str(DCT.format), str(LDC.format)
 _IN_CATALOG, _DISTRIBUTION = str(DCAT.dataset), str(DCAT.distribution)
 _FACET_OF = {_LICENSE: "license", _FORMAT: "format", _FORMAT_TEXT: "format"}
 """Predicates whose values (of any subject of a dataset's graph) are facet values."""
-SEARCH_SUFFIX = ".search.sqlite"
-"""The index file beside its generation (:func:`loader.search_index.index_path`)."""
 BATCH_GRAPHS = 4_000
 
 

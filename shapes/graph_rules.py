@@ -4,14 +4,16 @@ text, for the partitioned validator.
 These SPARQL-based constraints look at named graphs (a record in its own graph, fragments in
 their owner's, every graph holding its record, IRIs under the base...), which the partitioned
 index drops. Run on the SPARQL engine they cost minutes on the full catalogue (one of them
-scans every quad with a string test); here one pass over the text collects the few facts
-they need (:class:`GraphFacts`) and each rule is a set computation giving the same rows
-(root catalogue, value, path) as its query.
+scans every quad with a string test); here the few facts they need (:class:`GraphFacts`) are
+noted while the validator reads the records' text (each worker for its part, merged with
+:meth:`GraphFacts.update`), and each rule is a set computation giving the same rows (root
+catalogue, value, path) as its query.
 
 A rule is used only for the exact query it was written against: :data:`RULES` is keyed by
 the shape's IRI and a digest of the constraint's prefixes and ``SELECT`` text (whitespace
 normalised), so an edited query runs on the SPARQL engine until its rule is updated.
-``tests/test_graph_rules.py`` holds them equal to the SPARQL engine on hostile stores.
+``tests/test_validator_differential.py`` holds them equal to the SPARQL engine on hostile
+stores, with one process and with two.
 """
 
 from __future__ import annotations
@@ -169,16 +171,6 @@ class GraphFacts:
                 self.linked.add(subject)
             if IS_PART_OF in description:
                 self.part_of.add(subject)
-
-
-def collect(blocks: Iterable[tuple[str, bytes]], background: GraphIndex,
-            also: Iterable[str] = ()) -> GraphFacts:
-    """The facts of records given as (graph IRI, N-Quads) and of the background; ``also``:
-    more classes to note in :attr:`GraphFacts.typed` (the rules' target classes)."""
-    facts = GraphFacts(interesting=INTERESTING | frozenset(also))
-    facts.add_blocks(blocks)
-    facts.add_background(background)
-    return facts
 
 
 # --- the rules --------------------------------------------------------------------------
