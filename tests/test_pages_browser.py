@@ -59,9 +59,16 @@ class Watched:
         """Pages expected to answer an error status (the browser logs it on the console)."""
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("requestfailed", lambda request: self.problems.append(
-            f"failed: {request.url}"))
+        self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
+
+    def _request_failed(self, request: Any) -> None:
+        # a navigation cancels what the page was still fetching (Chromium reports
+        # net::ERR_ABORTED: the favicon, when Enter submits the search form at once); an
+        # answer the site got wrong is a response (below) or another network error
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
+            return
+        self.problems.append(f"failed: {request.url} ({request.failure})")
 
     def _console(self, message: Any) -> None:
         if message.type != "error":
