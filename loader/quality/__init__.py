@@ -49,11 +49,6 @@ class Assessment:
         """(quality graph IRI, its N-Quads), one graph at a time."""
         return _graph_texts(self.measurements, self.summary, self.base_iri, self.catalog_iri)
 
-    @property
-    def graphs(self) -> dict[str, bytes]:
-        """Every quality graph's N-Quads at once (2.4 GB for the full catalogue)."""
-        return dict(self.graph_texts())
-
 
 @dataclass(frozen=True, slots=True)
 class WrittenGraph:
