@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
-from measure import append_to_benchmarks, timed_subprocess
+from measure import append_to_benchmarks, peaks_by_stage, timed_subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -103,8 +103,10 @@ def main() -> None:
     ldcat = [sys.executable, "-m", "ldcat.cli", "load", str(EXPORT), str(resources),
              "--store", str(store), "--quiet", "--workers", str(args.workers),
              "--load-threads", str(args.load_threads)]
-    load_seconds, load_rss, load_output = timed_subprocess(ldcat)
+    samples: list[tuple[float, int]] = []
+    load_seconds, load_rss, load_output = timed_subprocess(ldcat, samples=samples)
     print(f"ldcat load: {load_seconds:.1f} s, {load_rss / (1 << 30):.2f} GiB", flush=True)
+    stage_peaks = _stage_peaks(store, samples)
     plain_store = out / "store-no-quality"
     shutil.rmtree(plain_store, ignore_errors=True)
     plain_seconds, plain_rss, _ = timed_subprocess(
@@ -113,7 +115,7 @@ def main() -> None:
     shutil.rmtree(plain_store, ignore_errors=True)
     print(f"ldcat load --no-quality: {plain_seconds:.1f} s, {plain_rss / (1 << 30):.2f} GiB",
           flush=True)
-    manifest_path = sorted((store / "generations").glob("g*.json"))[-1]
+    manifest_path = sorted((store / "generations").glob("g[0-9]*[0-9].json"))[-1]
     manifest = json.loads(manifest_path.read_text())
 
     quads_file = out / "same-quads.nq"
@@ -170,6 +172,9 @@ def main() -> None:
         "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
+        f"Peak memory of `ldcat load` by stage (PSS, process tree; the background "
+        f"companions count in the stages they run beside): {stage_peaks}.",
+        "",
         "```",
         load_output.strip(),
         "```",
@@ -178,6 +183,16 @@ def main() -> None:
     append_to_benchmarks("\n".join(lines))
     triples_file.unlink()
     quads_file.unlink()
+
+
+def _stage_peaks(store: Path, samples: list[tuple[float, int]]) -> str:
+    """The peak memory within each stage of the load in ``store`` (its report's stages in
+    this process, one after the other; the companions' run beside them)."""
+    report = sorted((store / "generations").glob("g*.report.json"))[-1]
+    seconds: dict[str, float] = json.loads(report.read_text())["seconds"]
+    stages = [(name, took) for name, took in seconds.items() if "(background)" not in name]
+    return ", ".join(f"{name} {pss / (1 << 30):.2f} GiB"
+                     for name, pss in peaks_by_stage(samples, stages))
 
 
 if __name__ == "__main__":

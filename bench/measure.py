@@ -25,6 +25,9 @@ class PeakRss:
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []
+        """(seconds since the sampling started, PSS of the tree then)."""
+        self._started = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -43,6 +46,7 @@ class PeakRss:
                 with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                     total += process.memory_full_info().pss
             self.peak = max(self.peak, total)
+            self.samples.append((time.monotonic() - self._started, total))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakRss:
@@ -54,11 +58,26 @@ class PeakRss:
         self._thread.join()
 
 
+def peaks_by_stage(samples: list[tuple[float, int]],
+                   stages: list[tuple[str, float]]) -> list[tuple[str, int]]:
+    """The peak of ``samples`` within each of ``stages`` (name, seconds; run one after the
+    other from the start of sampling), for the stages that hold a sample."""
+    peaks: list[tuple[str, int]] = []
+    start = 0.0
+    for name, seconds in stages:
+        inside = [pss for at, pss in samples if start <= at < start + seconds]
+        if inside:
+            peaks.append((name, max(inside)))
+        start += seconds
+    return peaks
+
+
 def timed_subprocess(command: list[str], ok_codes: tuple[int, ...] = (0,),
                      env: dict[str, str] | None = None,
-                     stdout: Path | None = None) -> tuple[float, int, str]:
+                     stdout: Path | None = None,
+                     samples: list[tuple[float, int]] | None = None) -> tuple[float, int, str]:
     """Run ``command``; wall seconds, peak PSS of its process tree, stdout (or write it to
-    ``stdout``)."""
+    ``stdout``); the memory samples are added to ``samples`` when given."""
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         target = stack.enter_context(stdout.open("w")) if stdout else subprocess.PIPE
@@ -66,6 +85,8 @@ def timed_subprocess(command: list[str], ok_codes: tuple[int, ...] = (0,),
                                    env={**os.environ, **(env or {})})
         with PeakRss(process.pid) as rss:
             output, _ = process.communicate()
+        if samples is not None:
+            samples.extend(rss.samples)
     if process.returncode not in ok_codes:
         raise SystemExit(f"{command[:3]} failed with {process.returncode}")
     return time.perf_counter() - started, rss.peak, output or ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from loader.report import LoadReport, SourceError
 from loader.search_index import SEARCH_SUFFIX, build_search_index
 from loader.search_scan import SearchIndexCompanion
 from loader.sources import Source, detect_source
-from loader.statistics import compute_statistics
+from loader.statistics import compute_statistics, property_counts
 from ontology.datatypes import restore_datatypes
 from ontology.namespaces import DCAT
 
@@ -249,13 +250,15 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                  coordinator.graphs, base_iri, parent, staging / "text", staging)
         started = report.timed("preparing the background", started)
+        properties = property_counts(store)  # the records' (of the quality graphs: below)
+        started = report.timed("statistics", started)
         files = _measure_quality(store, ctx.iris.catalog, base_iri, report, options, staging,
-                                 coordinator.graphs, target.text)
+                                 coordinator.graphs, target.text, properties)
         store.flush()
         target.text.finish(coordinator.graphs)
         started = report.timed("quality", started)
         report.quads = len(store)
-        statistics = compute_statistics(store, record_count(coordinator.graphs))
+        statistics = compute_statistics(store, record_count(coordinator.graphs), properties)
         started = report.timed("statistics", started)
         files.update(background.finish(report))
         started = time.monotonic()
@@ -290,11 +293,13 @@ def _drop_quality(store: Store, graphs: dict[str, GraphEntry]) -> None:
 
 def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: LoadReport,
                      options: LoadOptions, staging: Path, graphs: dict[str, GraphEntry],
-                     text: RecordTextWriter | None) -> dict[str, Path]:
+                     text: RecordTextWriter | None,
+                     properties: Counter[str]) -> dict[str, Path]:
     """Measure quality when asked (from the records' ``text`` when there is one): DQV into
     ``store``, ``graphs`` and ``text`` (written once to a file that is bulk-loaded, then kept
-    as part of the text), the totals in ``report.quality``; returns the file to publish
-    beside the generation."""
+    as part of the text), its triples per property added to ``properties`` (those of the
+    records: the caller counted them before), the totals in ``report.quality``; returns the
+    file to publish beside the generation."""
     _drop_quality(store, graphs)
     if options.quality is None:
         return {}
@@ -305,6 +310,7 @@ def _measure_quality(store: Store, catalog_iri: str, base_iri: str, report: Load
     part = staging / f"quality-{uuid.uuid4().hex}.nq"  # a name no inherited text file has
     written = write_graphs(assessment, part)
     publish_into(store, part)
+    properties.update(assessment.predicate_counts())
     graphs.update((found.graph, found.entry()) for found in written)
     if text is not None:
         for found in written:
@@ -408,14 +414,16 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
             background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                      graphs, base_iri, parent, staging / "text", staging)
             started = report.timed("preparing the background", started)
+        properties = property_counts(store)  # the records' (of the quality graphs: below)
+        started = report.timed("statistics", started)
         files = _measure_quality(store, ctx.iris.catalog, base_iri, report, options, staging,
-                                 graphs, text)
+                                 graphs, text, properties)
         if text is not None:
             text.finish(graphs)
         store.flush()
         started = report.timed("quality", started)
         report.quads = len(store)
-        statistics = compute_statistics(store, record_count(graphs))
+        statistics = compute_statistics(store, record_count(graphs), properties)
         started = report.timed("statistics", started)
         if background is None:  # no text: the index is read from the store
             build_search_index(store, staging / SEARCH_INDEX, base_iri, graphs,

@@ -15,6 +15,8 @@ weakest kind of query).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from pyoxigraph import Literal, QuerySolutions, Store
@@ -31,16 +33,24 @@ def _integer(term: object) -> int:
     return int(term.value) if isinstance(term, Literal) else 0
 
 
-def compute_statistics(store: Store, graphs: int | None = None) -> dict[str, Any]:
+def property_counts(store: Store) -> Counter[str]:
+    """Triples per property over every named graph (the slow part: one scan of the store)."""
+    return Counter({row["p"].value: _integer(row["n"]) for row in _rows(
+        store, "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")})
+
+
+def compute_statistics(store: Store, graphs: int | None = None,
+                       properties: Mapping[str, int] | None = None) -> dict[str, Any]:
     """Quads, record graphs (``graphs``, when the caller knows it), entities per class and
-    triples per property (~16 s on the full catalogue)."""
+    triples per property (``properties`` when the caller counted them, as the load does:
+    the records' before it adds the quality graphs, whose it knows from writing them)."""
     classes = {row["c"].value: _integer(row["n"]) for row in _rows(
         store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c")}
-    properties = {row["p"].value: _integer(row["n"]) for row in _rows(
-        store, "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")}
+    if properties is None:
+        properties = property_counts(store)
     return {
         "quads": len(store),
         "graphs": graphs,
         "classes": dict(sorted(classes.items())),
-        "properties": dict(sorted(properties.items())),
+        "properties": {p: n for p, n in sorted(properties.items()) if n},
     }

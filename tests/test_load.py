@@ -333,7 +333,7 @@ def test_the_report_times_each_stage_of_a_load(tmp_path: Path) -> None:
     report = load(demo_sources(), store, LoadOptions(base_iri=BASE, workers=1))
     background = ["search index (background)", "waiting for the background"]
     assert list(report.seconds) == ["mapping and loading", "gate", "preparing the background",
-                                    "quality", "statistics", *background, "publication"]
+                                    "statistics", "quality", *background, "publication"]
     assert all(seconds >= 0 for seconds in report.seconds.values())
     assert report.seconds["mapping and loading"] > 0
     stored = json.loads((store / "generations" / f"{report.generation}.report.json").read_text())
@@ -343,4 +343,4 @@ def test_the_report_times_each_stage_of_a_load(tmp_path: Path) -> None:
     assert "seconds: mapping and loading" in report.summary()
     update = load(demo_sources()[:1], store, LoadOptions(base_iri=BASE, workers=1, update=True))
     assert list(update.seconds) == ["mapping", "loading", "gate", "preparing the background",
-                                    "quality", "statistics", *background, "publication"]
+                                    "statistics", "quality", *background, "publication"]

@@ -20,6 +20,7 @@ from loader.load import LoadOptions, load
 from loader.quality import QualityOptions
 from loader.quality.dqv import quality_graph
 from loader.repo import EmbeddedRepo
+from loader.statistics import compute_statistics
 from ontology.quality import INDICATORS, INDICATORS_BY_KEY, SCORE_METRIC
 from tests.conftest import (
     BASE,
@@ -178,12 +179,27 @@ def test_compliance_comes_from_the_gate(tmp_path: Path) -> None:
     assert points[BARE][compliance] == 0  # published invalid under --on-invalid keep
 
 
+def _assert_statistics_count_the_published_store(store_dir: Path) -> None:
+    """The manifest's statistics (the quality graphs' triples counted as written, not read
+    back) are what whole-store queries on the published generation count."""
+    generation = StoreLayout(store_dir).current()
+    assert generation is not None
+    statistics = generation.manifest["statistics"]
+    store = Store.read_only(str(generation.path))
+    assert statistics == compute_statistics(store, statistics["graphs"])
+
+
+def test_statistics_count_the_quality_graphs_as_written(measured: Path) -> None:
+    _assert_statistics_count_the_published_store(measured)
+
+
 def test_update_replaces_the_measurements_and_no_quality_removes_them(tmp_path: Path) -> None:
     store = tmp_path / "store"
     load(_sources(tmp_path), store, LoadOptions(base_iri=BASE, workers=1))
     changed = tmp_path / "changed.csv"
     changed.write_text(csv_text(DATASET_HEADER, [dataset_row("q2", tags="nouveau")]), "utf-8")
     load([changed], store, LoadOptions(base_iri=BASE, workers=1, update=True))
+    _assert_statistics_count_the_published_store(store)
     points = _points(store)
     assert points[BARE][_metric("keyword")] == 30
     measurements = EmbeddedRepo(store).query(f"""SELECT (COUNT(*) AS ?n) WHERE {{
@@ -192,6 +208,7 @@ def test_update_replaces_the_measurements_and_no_quality_removes_them(tmp_path: 
         [i for i in INDICATORS if not i.needs_network]) + 1
     load([changed], store, LoadOptions(base_iri=BASE, workers=1, update=True, quality=None))
     assert _points(store) == {}
+    _assert_statistics_count_the_published_store(store)
     generation = StoreLayout(store).current()
     assert generation is not None
     assert not any(e.kind == QUALITY_KIND for e in StoreLayout(store).graphs(generation).values())

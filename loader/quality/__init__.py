@@ -9,6 +9,7 @@ DCAT-AP compliance verdicts of the SHACL gate and, when asked, the URL checks
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,12 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store
 
 from loader.generations import QUALITY_KIND, GraphEntry
 from loader.mapping.nquads import content_hash
-from loader.quality.dqv import MeasurementWriter, metric_definitions, quality_graph
+from loader.quality.dqv import (
+    MeasurementWriter,
+    metric_definitions,
+    predicate_counts,
+    quality_graph,
+)
 from loader.quality.measure import Measurements, add_external, measure_in_store
 from loader.quality.summary import group_means, summarize
 from loader.quality.text_scan import scan_records
@@ -48,6 +54,17 @@ class Assessment:
     def graph_texts(self) -> Iterator[tuple[str, bytes]]:
         """(quality graph IRI, its N-Quads), one graph at a time."""
         return _graph_texts(self.measurements, self.summary, self.base_iri, self.catalog_iri)
+
+    def predicate_counts(self) -> Counter[str]:
+        """Triples per property in the graphs :meth:`graph_texts` writes, counted without
+        writing them: every measured node's graph has the same statements."""
+        writer = MeasurementWriter(self.base_iri, self.measurements.assessed)
+        nodes = len(self.measurements.datasets) + len(self.summary["organizations"]) + 1
+        counts = Counter({predicate: count * nodes
+                          for predicate, count in writer.predicates_per_node.items()})
+        counts.update(predicate_counts(
+            metric_definitions(quality_graph(self.catalog_iri, self.base_iri))))
+        return counts
 
 
 @dataclass(frozen=True, slots=True)
