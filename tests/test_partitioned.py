@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from loader.report import LoadReport
 from shapes.parse import ShapesError, load_shapes, parse_shapes
-from shapes.partitioned import MemoryRecords, validate_records
+from shapes.partitioned import MemoryRecords, validate_records, worker_parts
 from shapes.plan import make_plan
 from shapes.records import background_index, validate_text
 from shapes.report import ValidationReport
@@ -167,3 +167,16 @@ def test_ldcat_graph_rules_run_natively_unless_their_query_changes(tmp_path: Pat
     assert len(edited.native) == 8
     assert "https://w3id.org/ldcat/shapes#DistributionInDatasetGraph" in {
         check.root.name for check in edited.fallback}
+
+
+def test_worker_parts_are_even_when_each_dataset_is_followed_by_its_quality_graph() -> None:
+    base = "https://data.example.org/datasets"
+    datasets = [f"{base}/{number:06x}" for number in range(4000)]
+    graphs = sorted([*datasets, *(f"{dataset}/quality" for dataset in datasets)])
+    parts = worker_parts(graphs, 2)
+    assert sorted(graph for part in parts for graph in part) == graphs
+    for part in parts:
+        assert part == sorted(part)  # runs of adjacent records, read in order
+        held = sum(1 for graph in part if not graph.endswith("/quality"))
+        assert 1800 < held < 2200, held
+        assert 1800 < len(part) - held < 2200
