@@ -65,7 +65,8 @@ def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
     if not resolve(options.shapes, options.dcat_ap).files:
         report.validation = {"shapes": options.shapes, "skipped": "the shape set is empty"}
         return graphs
-    request = ValidationRequest(shapes=options.shapes, dcat_ap=options.dcat_ap)
+    request = ValidationRequest(shapes=options.shapes, dcat_ap=options.dcat_ap,
+                                tally=frozenset({"Warning"}))  # counted, not listed
     graphs = dict(graphs)
     staged = (text.staged(lambda: graphs) if text is not None and options.engine == "auto"
               else None)
@@ -90,6 +91,8 @@ def run_gate(store: Store, graphs: dict[str, GraphEntry], report: LoadReport,
     for graph, results in invalid.items():  # kept: by policy, the catalogue, or too deep
         report.extend(_issues(graph, results, options.shapes, Severity.INVALID))
     warnings = Counter(r.component for r in validation.own if r.severity == "Warning")
+    warnings.update({component: count for (severity, component), count
+                     in validation.tallied.items() if severity == "Warning"})
     report.validation = {
         "shapes": validation.shapes, "on_invalid": options.on_invalid,
         "engine": "partitioned" if staged is not None else "sparql",

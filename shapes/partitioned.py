@@ -30,8 +30,9 @@ import os
 import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -99,20 +100,23 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
                      reopen: Callable[[], RecordSource] | None = None,
                      fallback: Fallback | None = None,
                      progress: Progress | None = None,
-                     min_records: int = MIN_PARTITIONED) -> ValidationReport:
+                     min_records: int = MIN_PARTITIONED,
+                     tally: frozenset[str] = frozenset()) -> ValidationReport:
     """Validate the union of ``records`` and ``background`` (the default graph) against
     ``shapes``.
 
     ``reopen`` gives each worker its own reader (a :class:`RecordText` holds a SQLite
     connection that must not cross a fork); without it, or with few records, everything runs
     in this process. Raises :class:`ShapesError` when a check needs ``fallback`` and none is
-    given.
+    given. The workers' results of the ``tally`` severities are counted, not listed
+    (:attr:`ValidationReport.tallied`): the load's gate only counts its Warnings, and
+    sending and merging them (1.7M on the full catalogue) cost seconds and gigabytes.
     """
     collecting = gc.isenabled()
     gc.disable()  # millions of containers, no cycles: the collector would only rescan them
     try:
         return _validate(records, shapes, background, name, workers, reopen, fallback,
-                         progress, min_records)
+                         progress, min_records, tally)
     finally:
         if collecting:
             gc.enable()
@@ -121,7 +125,7 @@ def validate_records(records: RecordSource, shapes: ShapesGraph, background: Gra
 def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex, name: str,
               workers: int, reopen: Callable[[], RecordSource] | None,
               fallback: Fallback | None, progress: Progress | None,
-              min_records: int) -> ValidationReport:
+              min_records: int, tally: frozenset[str]) -> ValidationReport:
     started = _STARTED[0] = time.monotonic()
     _STARTED[1] = time.process_time()
     plan = make_plan(shapes)
@@ -151,14 +155,16 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     _trace(f"shared part indexed: {len(shared_graphs)} records")
     steps = len(plan.checks)
     in_parts: set[int] = set()
+    tallied = _Tally()
     on_the_sparql_engine = (None if not plan.fallback or fallback is None else
                             lambda: sorted(fallback(plan.fallback), key=ValidationResult.order))
     if not partitioned or reopen is None:
         single, closure = _single(plan, shared)
         found = [sorted(single, key=ValidationResult.order)]
     else:
-        found, in_parts, closure = _parallel(plan, shared, partitioned, workers, reopen,
-                                             facts, background, on_the_sparql_engine)
+        found, in_parts, closure, tallied = _parallel(plan, shared, partitioned, workers,
+                                                      reopen, facts, background, tally,
+                                                      on_the_sparql_engine)
         on_the_sparql_engine = None  # run while the workers evaluated
     if progress is not None:
         progress(steps - len(plan.fallback), steps)
@@ -170,7 +176,7 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     if on_the_sparql_engine is not None:
         found.append(on_the_sparql_engine())
         _trace(f"{len(plan.fallback)} checks on the SPARQL engine")
-    ordered = _in_order(found)
+    ordered = [r for r in _in_order(found) if not tallied.counted(r)]
     _mark(ordered, background_subjects,
           lambda focus: focus in record_subjects or hash(focus) in in_parts)
     if progress is not None:
@@ -178,7 +184,26 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
     _trace("results merged and marked")
     return ValidationReport(shapes=name, results=ordered, checks=steps,
                             seconds=time.monotonic() - started, notices=list(shapes.notices),
-                            slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"])
+                            slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"],
+                            tallied=tallied.counts)
+
+
+def _fingerprint(result: ValidationResult) -> int:
+    return hash((result.order(), result.message))
+
+
+@dataclass
+class _Tally:
+    """The results the workers counted and did not send: per (severity, component), and
+    their fingerprints, so that the same result found here too (a focus node reached from
+    another part, or deferred and evaluated again) is not counted twice."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    fingerprints: set[int] = field(default_factory=set)
+
+    def counted(self, result: ValidationResult) -> bool:
+        """Whether ``result`` is among those counted (so it is not listed too)."""
+        return bool(self.fingerprints) and _fingerprint(result) in self.fingerprints
 
 
 def _in_order(runs: list[list[ValidationResult]]) -> list[ValidationResult]:
@@ -324,15 +349,25 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                 split = {s for s in local.subjects if hash(s) in hashes}
                 connection.send(("ok", {s: local.subjects[s] for s in split}))
             elif command == "evaluate":
-                merged, remote, closure, inverse = payload
+                merged, remote, closure, inverse, tally = payload
                 nodes = [s for s in local.subjects if s not in split]  # split: evaluated here
                 local.subjects.update(merged)  # the complete statements of split subjects
                 view = View(local.subjects, shared.subjects, remote, closure, None, inverse)
-                outcome = evaluate(plan, view, nodes, roots_by_type(plan, closure))
-                outcome[0].sort(key=ValidationResult.order)
-                _trace(f"worker evaluated: {len(outcome[0])} results, "
-                       f"{len(outcome[1])} deferred")
-                connection.send(("ok", outcome))
+                results, deferred = evaluate(plan, view, nodes, roots_by_type(plan, closure))
+                results.sort(key=ValidationResult.order)
+                _trace(f"worker evaluated: {len(results)} results, {len(deferred)} deferred")
+                counted: Counter[tuple[str, str]] = Counter()
+                fingerprints: set[int] = set()
+                if tally:
+                    listed = []
+                    for result in _in_order([results]):  # each once, as in the report
+                        if result.severity in tally:
+                            counted[result.severity, result.component] += 1
+                            fingerprints.add(_fingerprint(result))
+                        else:
+                            listed.append(result)
+                    results = listed
+                connection.send(("ok", (results, deferred, counted, fingerprints)))
             elif command == "typing graphs":
                 connection.send(("ok", {node: typed_in[node] for node in payload
                                         if node in typed_in}))
@@ -364,11 +399,13 @@ def worker_parts(graphs: list[str], count: int) -> list[list[str]]:
 
 def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int,
               reopen: Callable[[], RecordSource], facts: GraphFacts | None,
-              background: GraphIndex,
+              background: GraphIndex, tally: frozenset[str],
               meanwhile: Callable[[], list[ValidationResult]] | None = None
-              ) -> tuple[list[list[ValidationResult]], set[int], dict[str, frozenset[str]]]:
+              ) -> tuple[list[list[ValidationResult]], set[int], dict[str, frozenset[str]],
+                         _Tally]:
     """Results of the closures and graph rules (lists each in report order), the hashes of
-    the subjects the workers hold, and the subclass closure of the plan's classes.
+    the subjects the workers hold, the subclass closure of the plan's classes, and the
+    workers' results of the ``tally`` severities, counted.
     ``meanwhile`` (the checks on the SPARQL engine) runs here while the workers evaluate.
 
     ``facts`` holds the graph facts of the shared records; each worker notes those of its
@@ -418,7 +455,7 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         _trace(f"types of {len(types)} nodes the shared part references")
         for number, worker in enumerate(pool):
             others = set().union(*(h for i, h in enumerate(worker_hashes) if i != number))
-            worker.ask("evaluate", (merged.subjects, others - split, closure, inverse))
+            worker.ask("evaluate", (merged.subjects, others - split, closure, inverse, tally))
         # meanwhile: the shared and split focus nodes, here
         view = View(merged.subjects, shared.subjects, everywhere, closure, types, inverse)
         by_type = roots_by_type(plan, closure)
@@ -429,10 +466,13 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
         if meanwhile is not None:
             found.append(meanwhile())
             _trace("checks on the SPARQL engine, while the workers evaluate")
+        tallied = _Tally()
         for worker in pool:
-            worker_results, worker_deferred = worker.answer()
+            worker_results, worker_deferred, counted, fingerprints = worker.answer()
             found.append(worker_results)
             deferred.extend(worker_deferred)
+            tallied.counts.update(counted)
+            tallied.fingerprints |= fingerprints
         _trace("worker results received")
         results.extend(_resolve(plan, pool, view, deferred, by_type))
         results.sort(key=ValidationResult.order)
@@ -441,7 +481,7 @@ def _parallel(plan: Plan, shared: GraphIndex, partitioned: list[str], count: int
             found.append(sorted(_parallel_native(plan, facts, background, closure, early,
                                                  pool, reopen), key=ValidationResult.order))
             _trace(f"{len(plan.native)} graph rules")
-        return found, set().union(*worker_hashes), closure
+        return found, set().union(*worker_hashes), closure, tallied
     finally:
         for worker in pool:
             worker.stop()

@@ -54,6 +54,9 @@ class ValidationReport:
     notices: list[str] = field(default_factory=list)
     slowest: list[str] = field(default_factory=list)
     """The slowest checks with their durations (for ``ldcat validate --profile``)."""
+    tallied: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Own results counted but not listed, by (severity, constraint component): those of
+    the severities a caller asked only to count (the load's gate, for Warnings)."""
 
     @property
     def own(self) -> list[ValidationResult]:
@@ -67,6 +70,8 @@ class ValidationReport:
     def counts(self) -> dict[str, int]:
         """Own results per severity, plus ``background`` (results on vocabulary nodes)."""
         counts = Counter(r.severity for r in self.own)
+        for (severity, _), count in self.tallied.items():
+            counts[severity] += count
         counts["background"] = len(self.results) - len(self.own)
         return dict(sorted(counts.items()))
 

@@ -37,6 +37,9 @@ class ValidationRequest:
     engine: str = "auto"
     """``sparql``, ``partitioned``, or ``auto``: partitioned when the generation has its
     records' text and the shape set is not HVD-only (files: SPARQL unless asked)."""
+    tally: frozenset[str] = frozenset()
+    """Severities whose results are only counted (:attr:`ValidationReport.tallied`) where
+    the partitioned engine's workers find them; listed elsewhere."""
 
 
 def validate_generation(generation: Path, scratch_parent: Path,
@@ -115,7 +118,7 @@ def validate_staged(store: Store, records: RecordSource,
     report = validate_records(records, shapes, background_index(files), name=shape_set.name,
                               workers=request.workers or os.cpu_count() or 1,
                               reopen=lambda: records, fallback=fallback,
-                              progress=request.progress)
+                              progress=request.progress, tally=request.tally)
     report.notices.extend([*shape_set.notices, *notices])
     return report
 

@@ -38,7 +38,7 @@ from shapes.graphindex import GraphIndex
 from shapes.model import ShapesGraph
 from shapes.parse import parse_shapes
 from shapes.partitioned import MemoryRecords, validate_records
-from shapes.report import ValidationResult
+from shapes.report import ValidationReport, ValidationResult
 from shapes.validate import run_checks, validate_store
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -156,6 +156,14 @@ def partitioned_results(quads: list[Quad], background: list[Quad], shapes: Shape
     """The partitioned validator's results, from the quads as written (it puts literals in
     their stored form itself), with the SPARQL engine (on a store of the same quads) for the
     checks it leaves; ``workers`` > 1 splits even a few records between processes."""
+    return partitioned_report(quads, background, shapes, workers).results
+
+
+def partitioned_report(quads: list[Quad], background: list[Quad], shapes: Shapes,
+                       workers: int = 1, tally: frozenset[str] = frozenset()
+                       ) -> ValidationReport:
+    """The partitioned validator's report (see :func:`partitioned_results`), the workers'
+    results of the ``tally`` severities counted only."""
     store = Store()
     store.extend(quads)
     store.extend(background)
@@ -170,8 +178,9 @@ def partitioned_results(quads: list[Quad], background: list[Quad], shapes: Shape
     vocabularies.finish()
     report = validate_records(records, shapes.compiled, vocabularies, workers=workers,
                               reopen=lambda: records, min_records=0,
-                              fallback=lambda checks: run_checks(store, checks))
-    return report.results
+                              fallback=lambda checks: run_checks(store, checks),
+                              tally=tally)
+    return report
 
 
 def partitioned_keys(quads: list[Quad], background: list[Quad], shapes: Shapes) -> set[Key]:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import random
 import re
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.differential import (
     Shapes,
     anonymous,
     background_quads,
+    partitioned_report,
     partitioned_results,
     published_ntriples,
     pyshacl_keys,
@@ -166,6 +168,31 @@ def test_partitioned_engine_splits_records_between_workers(
         _compare(f"seed {seed}", mutator.log, "the partitioned engine (2 workers)",
                  set(partitioned_results(quads, background, shapes, workers=2)),
                  "the SPARQL engine", set(sparql_results(quads, background, shapes)))
+
+
+def test_workers_count_the_tallied_severities_without_listing_them(
+        seeds: dict[str, list[Quad]], background: list[Quad]) -> None:
+    """The load's gate only counts Warnings: the workers count theirs instead of sending
+    them, and listed plus counted is the full report, each result once (also those found
+    both by a worker and here, e.g. again for a deferred focus node)."""
+    all_quads, iris, predicates, classes = _vocabulary(seeds)
+    shapes = shape_set("official-3.0.1+hvd")
+    tallied_anything = False
+    for seed in range(3):
+        rng = random.Random(seed)
+        mutator = Mutator(rng, iris, predicates, classes)
+        quads = all_quads if seed == 0 else mutator.mutate(all_quads)
+        full = partitioned_report(quads, background, shapes, workers=2)
+        counted = partitioned_report(quads, background, shapes, workers=2,
+                                     tally=frozenset({"Warning"}))
+        assert set(counted.results) <= set(full.results)
+        left_out = [r for r in full.results if r not in set(counted.results)]
+        assert all(r.severity == "Warning" and not r.background for r in left_out)
+        assert Counter((r.severity, r.component) for r in left_out) == counted.tallied
+        assert counted.counts() == full.counts()
+        assert counted.conforms == full.conforms
+        tallied_anything = tallied_anything or bool(counted.tallied)
+    assert tallied_anything, "no Warning found by a worker: the test shows nothing"
 
 
 def _pyshacl(ntriples: bytes, name: str) -> set[Key]:
