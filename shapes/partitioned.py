@@ -24,6 +24,8 @@ The union of the results is exactly the SPARQL engine's (tests/test_validator_di
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -188,6 +190,14 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
                             tallied=tallied.counts)
 
 
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). Indexing frees as much text as it keeps, and the heap keeps the space: a
+    worker indexing 30k real dataset records holds ~1.0 GB, ~0.77 GB after this."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _fingerprint(result: ValidationResult) -> int:
     return hash((result.order(), result.message))
 
@@ -338,6 +348,7 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                     if facts is not None:
                         facts.add_blocks(blocks)
                 local.finish()
+                release_free_memory()
                 _trace(f"worker indexed {len(graphs)} records")
                 typed_in = facts.typed_in if facts is not None else {}
                 sent = replace(facts, typed_in={}) if facts is not None else None  # on demand
@@ -368,6 +379,8 @@ def _serve(connection: Connection, plan: Plan, shared: GraphIndex, graphs: list[
                             listed.append(result)
                     results = listed
                 connection.send(("ok", (results, deferred, counted, fingerprints)))
+                del results, deferred
+                release_free_memory()
             elif command == "typing graphs":
                 connection.send(("ok", {node: typed_in[node] for node in payload
                                         if node in typed_in}))
