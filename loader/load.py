@@ -34,6 +34,7 @@ from loader.generations import QUALITY_KIND, Generation, GraphEntry, StoreLayout
 from loader.mapping.context import MappingContext
 from loader.mapping.iris import check_base_iri
 from loader.mapping.nquads import HASH_MODULUS, content_hash
+from loader.memory import release_free_memory
 from loader.parts import PartLoader, part_loader
 from loader.quality import QualityOptions, assess, publish_into, write_graphs
 from loader.record_text import RecordText, RecordTextWriter
@@ -246,6 +247,7 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog, target.text)
         started = report.timed("gate", started)
+        release_free_memory()  # before the companions fork
         target.text.finish(coordinator.graphs, durable=False)  # the companions read it
         background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                  coordinator.graphs, base_iri, parent, staging / "text", staging)
@@ -409,6 +411,7 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
         started = report.timed("gate", started)
+        release_free_memory()  # before the companions fork
         if text is not None:  # without text, readers build every description per request
             text.finish(graphs, durable=False)  # the companions read it
             background = _Companions((SearchIndexCompanion(), *options.companions), store,

@@ -24,8 +24,6 @@ The union of the results is exactly the SPARQL engine's (tests/test_validator_di
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import multiprocessing
 import os
@@ -38,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from loader.memory import release_free_memory
 from shapes.closures import RDF_TYPE, Missing, View
 from shapes.compile import Check
 from shapes.evaluate import Deferred, evaluate, roots_by_type, subclass_closure, type_pairs
@@ -188,14 +187,6 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
                             seconds=time.monotonic() - started, notices=list(shapes.notices),
                             slowest=[f"{len(plan.fallback)} checks on the SPARQL engine"],
                             tallied=tallied.counts)
-
-
-def release_free_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). Indexing frees as much text as it keeps, and the heap keeps the space: a
-    worker indexing 30k real dataset records holds ~1.0 GB, ~0.77 GB after this."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _fingerprint(result: ValidationResult) -> int:
