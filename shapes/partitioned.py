@@ -190,6 +190,8 @@ def _validate(records: RecordSource, shapes: ShapesGraph, background: GraphIndex
 
 
 def _fingerprint(result: ValidationResult) -> int:
+    """A result's identity in one number, the same in the workers as here (they are forked:
+    same string hashes)."""
     return hash((result.order(), result.message))
 
 
