@@ -99,6 +99,7 @@ class _Companions:
                  graphs: dict[str, GraphEntry], base_iri: str, parent: Generation | None,
                  text_dir: Path, staging: Path) -> None:
         self.tasks: list[tuple[Companion, Path, BackgroundTask[float]]] = []
+        release_free_memory()  # what this process freed, the forks need not share
         try:
             for companion in companions:
                 builder = companion.prepare(store, graphs, base_iri, parent)
@@ -247,7 +248,6 @@ def _snapshot(sources: list[Source], layout: StoreLayout, parent: Generation | N
         coordinator.graphs = run_gate(store, coordinator.graphs, report, options.gate,
                                       ctx.iris.catalog, target.text)
         started = report.timed("gate", started)
-        release_free_memory()  # before the companions fork
         target.text.finish(coordinator.graphs, durable=False)  # the companions read it
         background = _Companions((SearchIndexCompanion(), *options.companions), store,
                                  coordinator.graphs, base_iri, parent, staging / "text", staging)
@@ -411,7 +411,6 @@ def _update(sources: list[Source], layout: StoreLayout, parent: Generation, base
         started = report.timed("loading", started)
         graphs = run_gate(store, graphs, report, options.gate, ctx.iris.catalog, text)
         started = report.timed("gate", started)
-        release_free_memory()  # before the companions fork
         if text is not None:  # without text, readers build every description per request
             text.finish(graphs, durable=False)  # the companions read it
             background = _Companions((SearchIndexCompanion(), *options.companions), store,

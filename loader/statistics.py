@@ -52,5 +52,5 @@ def compute_statistics(store: Store, graphs: int | None = None,
         "quads": len(store),
         "graphs": graphs,
         "classes": dict(sorted(classes.items())),
-        "properties": {p: n for p, n in sorted(properties.items()) if n},
+        "properties": dict(sorted(properties.items())),
     }
